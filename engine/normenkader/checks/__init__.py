@@ -1,0 +1,96 @@
+"""Check kinds: small, registered, documented units.
+
+A check kind is a class with a ``config`` dataclass (validated by pydantic as part of the
+norm model, so it appears in the published norm JSON Schema) and two phases, as OPA
+separates compiling a policy from evaluating it:
+
+* ``__init__(config, norm)`` compiles once per norm set (CEL programs, schemas, ...);
+  it raises ``CheckConfigError`` for a config that cannot work;
+* ``evaluate(ctx)`` runs once per bundle and returns a ``CheckResult``; it never prints
+  and never raises for bad evidence (it returns ``error`` or ``fail`` with a message).
+
+Kinds register themselves with ``@register``; ``kinds()`` imports the built-in modules.
+Modules must keep heavy imports (duckdb, ...) inside ``evaluate`` so ``check`` starts fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from ..engine import NormContext
+    from ..norms.compiled import CompiledNorm
+    from ..results import CheckResult
+
+#: Built-in check-kind modules, imported on first use of the registry.
+BUILTIN_MODULES = (
+    "expr",
+    "schema",
+    "judgement",
+    "group_metric",
+    "proxy",
+    "attestation",
+)
+
+PYDANTIC_CONFIG: dict[str, Any] = {"extra": "forbid", "use_attribute_docstrings": True}
+
+
+class CheckConfigError(ValueError):
+    """A check's configuration cannot be compiled; ``field`` names the offending key."""
+
+    def __init__(self, message: str, field: str = "", line: int = 0, column: int = 0) -> None:
+        super().__init__(message)
+        self.field = field
+        self.line = line
+        self.column = column
+
+
+class Check(Protocol):
+    kind: ClassVar[str]
+    config_type: ClassVar[type]
+
+    def evaluate(self, ctx: NormContext) -> CheckResult: ...
+
+
+CheckType = TypeVar("CheckType", bound=type)
+_REGISTRY: dict[str, type] = {}
+_loaded = False
+
+
+def register(cls: CheckType) -> CheckType:
+    """Class decorator: register a check kind under ``cls.kind``."""
+    kind = cls.kind  # type: ignore[attr-defined]
+    if kind in _REGISTRY and _REGISTRY[kind] is not cls:
+        raise RuntimeError(f"check kind {kind!r} registered twice")
+    _REGISTRY[kind] = cls
+    return cls
+
+
+def kinds() -> dict[str, type]:
+    """All registered check kinds, by name."""
+    global _loaded
+    if not _loaded:
+        for module in BUILTIN_MODULES:
+            try:
+                importlib.import_module(f"{__name__}.{module}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{__name__}.{module}":
+                    raise
+        _loaded = True
+    return dict(_REGISTRY)
+
+
+def build(config: Any, norm: CompiledNorm) -> Check:
+    """Compile one check from its (validated) config dataclass."""
+    cls = kinds()[config.kind]
+    factory: Callable[[Any, CompiledNorm], Check] = cls
+    return factory(config, norm)
+
+
+def config_from_dict(data: dict[str, Any]) -> Any:
+    """Rebuild a config dataclass from already validated data (the compiled cache)."""
+    cls = kinds()[data["kind"]]
+    config_type: Any = cls.config_type  # type: ignore[attr-defined]
+    return config_type(**data)

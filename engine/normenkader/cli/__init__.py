@@ -1,0 +1,104 @@
+"""The ``normenkader`` command line.
+
+Commands live in small modules and are imported only when invoked, so ``check`` does not
+pay for the imports of ``graph`` or ``seal``. The CLI only parses options, calls the
+library, renders and exits; every exit code is decided here (design 6.7).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from .. import __version__
+from ..errors import NormenkaderError
+
+#: command name -> "module:attribute", relative to this package.
+COMMANDS: dict[str, str] = {
+    "check": "check:check",
+    "validate": "check:validate",
+    "init": "scaffold:init",
+    "lint": "norms:lint",
+    "graph": "norms:graph",
+    "explain": "norms:explain",
+    "schema": "norms:schema",
+    "seal": "bag:seal",
+    "keygen": "bag:keygen",
+    "sign": "bag:sign",
+    "verify": "bag:verify",
+    "test": "normtest:test",
+    "coverage": "catalogue:coverage",
+    "import-catalogue": "catalogue:import_catalogue",
+    "diff": "audit:diff",
+    "waivers": "audit:waivers",
+    "assess": "audit:assess",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name in COMMANDS if self._available(name))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        try:
+            module = importlib.import_module(f"{__name__}.{module_name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__name__}.{module_name}":
+                return None
+            raise
+        command: click.Command = getattr(module, attribute)
+        return command
+
+    @staticmethod
+    def _available(name: str) -> bool:
+        module_name = COMMANDS[name].split(":")[0]
+        return importlib.util.find_spec(f"{__name__}.{module_name}") is not None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="normenkader")
+def cli() -> None:
+    """Check evidence bundles of government algorithms against the Dutch normenkader."""
+
+
+def fail(error: NormenkaderError) -> None:
+    """Print the one-line rejection and exit with the error's code."""
+    line = error.line() if hasattr(error, "line") else f"error INTERNAL: {error}"
+    click.echo(line, err=True)
+    sys.exit(error.exit_code)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console entry point: every failure becomes one line and a stable exit code."""
+    try:
+        return cli.main(args=argv, prog_name="normenkader", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        # usage errors (bad option, unknown norm id given on the command line): input rejected
+        click.echo(f"error USAGE: {exc.format_message()}", err=True)
+        sys.exit(3)
+    except click.Abort:
+        click.echo("error INTERRUPTED: aborted", err=True)
+        sys.exit(4)
+    except NormenkaderError as exc:
+        fail(exc)
+    except KeyboardInterrupt:
+        click.echo("error INTERRUPTED: interrupted", err=True)
+        sys.exit(4)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:
+        click.echo(
+            f"error INTERNAL: {type(exc).__name__}: {exc} "
+            "(this is a bug in normenkader; please report it with the command you ran)",
+            err=True,
+        )
+        sys.exit(4)

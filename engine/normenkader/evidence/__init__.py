@@ -1,0 +1,1 @@
+"""Evidence bundles: ingest (folder, bag, zip), manifest, evidence kinds, integrity."""

@@ -1,0 +1,208 @@
+"""An opened evidence bundle: manifest, evidence items (validated), digest.
+
+``open_bundle`` stages the source (see ``ingest``), parses ``bundle.yaml`` strictly,
+validates it against the manifest schema, checks that every evidence path names a staged
+file, and validates each structured evidence item against its kind's schema. An invalid
+*manifest* rejects the bundle (exit 3); an invalid *evidence item* does not: the norms that
+need it report ``missing`` (evidence_invalid) with the schema error, which is a finding
+about the organisation's evidence, not a broken input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ..errors import InputError
+from ..yamlio import Document, load_structured, loads_yaml
+from .ingest import FileRecord, Limits, StagedTree, stage
+from .schemas import kind_schemas, manifest_validator, schema_errors
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+STRUCTURED_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass
+class EvidenceItem:
+    id: str
+    kind: str
+    form: str  # structured | document | dataset
+    path: str
+    file: Path  # staged file
+    record: FileRecord
+    entry: dict[str, Any]  # the manifest entry as written
+    date: date | None
+    content: Any = None  # parsed structured content
+    document: Document | None = None  # positions for structured YAML
+    problem: str | None = None  # why the item is invalid (schema errors)
+
+
+@dataclass
+class Bundle:
+    source: str
+    tree: StagedTree
+    manifest: dict[str, Any]
+    items: dict[str, EvidenceItem]
+    digest: str
+
+    @property
+    def id(self) -> str:
+        return str(self.manifest["bundle"]["id"])
+
+    @property
+    def profile(self) -> dict[str, Any]:
+        return dict(self.manifest.get("profile") or {})
+
+    @property
+    def system(self) -> dict[str, Any]:
+        return dict(self.manifest.get("system") or {})
+
+    def of_kind(self, kind: str) -> list[EvidenceItem]:
+        return [item for item in self.items.values() if item.kind == kind]
+
+    def describe(self) -> dict[str, Any]:
+        """Bundle block of the result."""
+        head = self.manifest["bundle"]
+        return {
+            "id": head["id"],
+            "organisation": head.get("organisation"),
+            "submitted": head.get("submitted"),
+            "system": self.system,
+            "digest": self.digest,
+            "files": len(self.tree.files),
+        }
+
+
+def bundle_digest(files: dict[str, FileRecord]) -> str:
+    """sha256 over the canonical (RFC 8785) sorted list of {path, size, sha256}.
+
+    Paths are ASCII-safe strings and values are strings and integers, for which Python's
+    compact, key-sorted JSON with ``ensure_ascii=False`` is byte-identical to RFC 8785.
+    """
+    listing = [
+        {"path": path, "sha256": record.sha256, "size": record.size}
+        for path, record in sorted(files.items())
+        if not path.startswith("signatures/")
+    ]
+    canonical = json.dumps(listing, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def check_id(value: str, what: str, where: str) -> None:
+    """Ids are ASCII; look-alike and invisible characters are rejected with a clear code."""
+    if ID_PATTERN.match(value):
+        return
+    odd = [c for c in value if ord(c) > 127 or not c.isprintable()]
+    if odd:
+        names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '?')}" for c in odd[:3])
+        raise InputError("ID_NOT_ASCII", f"{what} {value!r} contains {names}", where)
+    raise InputError("ID_INVALID", f"{what} {value!r} must match {ID_PATTERN.pattern}", where)
+
+
+def open_bundle(source: Path, limits: Limits | None = None, workdir: Path | None = None) -> Bundle:
+    limits = limits or Limits()
+    tree = stage(source, limits, workdir)
+    manifest_path = tree.root / "bundle.yaml"
+    display = f"{source}/bundle.yaml" if tree.form == "folder" else f"{source}!bundle.yaml"
+    if tree.files.get("bundle.yaml", FileRecord(0, "")).size > limits.max_manifest_bytes:
+        raise InputError("MANIFEST_TOO_LARGE", f"over {limits.max_manifest_bytes} bytes", display)
+    doc = loads_yaml(manifest_path.read_bytes(), display)
+    manifest = doc.value
+    if not isinstance(manifest, dict):
+        raise InputError("MANIFEST_INVALID", "bundle.yaml must be a mapping", display)
+    _validate_manifest(doc, display)
+    check_id(str(manifest["bundle"]["id"]), "bundle id", doc.where("/bundle/id"))
+    items: dict[str, EvidenceItem] = {}
+    schemas = kind_schemas()
+    for index, entry in enumerate(manifest.get("evidence") or []):
+        pointer = f"/evidence/{index}"
+        where = doc.where(pointer)
+        check_id(entry["id"], "evidence id", doc.where(pointer + "/id"))
+        if entry["id"] in items:
+            raise InputError("DUPLICATE_EVIDENCE_ID", f"evidence id {entry['id']!r} used twice", where)
+        kind = entry["kind"]
+        if kind not in schemas:
+            known = ", ".join(sorted(schemas))
+            raise InputError(
+                "UNKNOWN_EVIDENCE_KIND", f"unknown kind {kind!r} (known: {known})", where
+            )
+        path = _payload_path(entry["path"], doc.where(pointer + "/path"))
+        record = tree.files.get(path)
+        if record is None:
+            raise InputError(
+                "EVIDENCE_FILE_MISSING", f"{path!r} is not in the bundle", doc.where(pointer + "/path")
+            )
+        items[entry["id"]] = _make_item(entry, path, record, tree, schemas[kind], limits)
+    return Bundle(
+        source=str(source), tree=tree, manifest=manifest, items=items, digest=bundle_digest(tree.files)
+    )
+
+
+def _validate_manifest(doc: Document, display: str) -> None:
+    import jsonschema_rs  # noqa: F401  (compiled by manifest_validator)
+
+    validator = manifest_validator()
+    for error in validator.iter_errors(doc.value):
+        parts = list(error.instance_path)
+        pointer = "".join("/" + str(p) for p in parts)
+        message = " ".join(error.message.split())[:200]
+        raise InputError("MANIFEST_INVALID", f"{pointer or '/'}: {message}", doc.where(pointer))
+
+
+def _payload_path(path: str, where: str) -> str:
+    if "\\" in path or path.startswith("/") or ":" in path.split("/")[0]:
+        raise InputError("PATH_INVALID", f"{path!r}: paths are relative and '/'-separated", where)
+    parts = PurePosixPath(path).parts
+    if any(part in ("..", ".") for part in parts) or not parts:
+        raise InputError("PATH_TRAVERSAL", f"{path!r} leaves the bundle", where)
+    return "/".join(parts)
+
+
+def _make_item(
+    entry: dict[str, Any],
+    path: str,
+    record: FileRecord,
+    tree: StagedTree,
+    schema: Any,
+    limits: Limits,
+) -> EvidenceItem:
+    from ..timeutil import parse_date
+
+    when = parse_date(entry["date"]) if entry.get("date") else None
+    item = EvidenceItem(
+        id=entry["id"],
+        kind=entry["kind"],
+        form=schema.form,
+        path=path,
+        file=tree.root / path,
+        record=record,
+        entry=entry,
+        date=when,
+    )
+    if schema.form == "structured":
+        if not path.lower().endswith(STRUCTURED_SUFFIXES):
+            item.problem = f"kind {item.kind} must be a .yaml, .yml or .json file"
+            return item
+        if record.size > limits.max_manifest_bytes:
+            item.problem = f"structured evidence larger than {limits.max_manifest_bytes} bytes"
+            return item
+        try:
+            document = load_structured(item.file, path)
+        except InputError as exc:
+            item.problem = exc.line().removeprefix("error ")
+            return item
+        item.document = document
+        item.content = document.value
+        errors = schema_errors(schema.validator, document.value)
+    else:
+        errors = schema_errors(schema.validator, entry)
+        errors = [f"bundle.yaml entry {item.id}{e}" if e.startswith("/") else e for e in errors]
+    if errors:
+        item.problem = "; ".join(errors)
+    return item

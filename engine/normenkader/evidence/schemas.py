@@ -1,0 +1,91 @@
+"""The shipped JSON Schemas (Draft 2020-12), compiled once with jsonschema-rs.
+
+jsonschema-rs is used because its regex engine is linear-time (a hostile ``pattern`` cannot
+hang us) and it is far faster than pure-Python validators. ``$ref``s resolve only to the
+schemas in this folder: the retriever refuses everything else, so nothing touches the
+network.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..resources import schemas_dir
+
+BASE_URI = "https://normenkader.nl/schemas/"
+FORMS = ("structured", "document", "dataset")
+
+
+@dataclass(frozen=True)
+class KindSchema:
+    """An evidence kind: its form and the schema for its content (or manifest entry)."""
+
+    kind: str
+    form: str  # structured: validates the file content; document/dataset: the entry
+    title: str
+    validator: Any
+
+
+def _retrieve(uri: str) -> Any:
+    if uri.startswith(BASE_URI):
+        name = uri[len(BASE_URI) :]
+        path = schemas_dir() / name
+        if "/" not in name.replace("kinds/", "", 1) and path.is_file():
+            return json.loads(path.read_text("utf-8"))
+    raise ValueError(f"schema reference {uri!r} is not local; only shipped schemas resolve")
+
+
+def compile_schema(schema: dict[str, Any]) -> Any:
+    """A Draft 2020-12 validator whose references resolve only to shipped schemas."""
+    import jsonschema_rs
+
+    return jsonschema_rs.Draft202012Validator(schema, retriever=_retrieve, validate_formats=True)
+
+
+@cache
+def manifest_validator() -> Any:
+    return compile_schema(json.loads((schemas_dir() / "bundle.schema.json").read_text("utf-8")))
+
+
+@cache
+def kind_schemas() -> dict[str, KindSchema]:
+    """Every evidence kind shipped under ``evidence/schemas/kinds/``."""
+    found: dict[str, KindSchema] = {}
+    for path in sorted((schemas_dir() / "kinds").glob("*.schema.json")):
+        kind = path.name.removesuffix(".schema.json")
+        schema = json.loads(path.read_text("utf-8"))
+        form = schema.get("x-normenkader-form", "structured")
+        if form not in FORMS:
+            raise ValueError(f"{path}: x-normenkader-form must be one of {FORMS}")
+        found[kind] = KindSchema(kind, form, schema.get("title", kind), compile_schema(schema))
+    return found
+
+
+def schema_errors(validator: Any, instance: Any, limit: int = 5) -> list[str]:
+    """Validation errors as ``/json/pointer: message`` lines, in document order."""
+    messages: list[str] = []
+    try:
+        for error in validator.iter_errors(instance):
+            pointer = "".join(
+                "/" + str(p).replace("~", "~0").replace("/", "~1") for p in error.instance_path
+            )
+            messages.append(f"{pointer or '/'}: {_short(error.message)}")
+            if len(messages) >= limit:
+                break
+    except ValueError as exc:  # jsonschema-rs raises on values it cannot represent
+        raise InputError("SCHEMA_UNREPRESENTABLE", str(exc)) from None
+    return sorted(messages)
+
+
+def _short(message: str, width: int = 200) -> str:
+    message = " ".join(message.split())
+    return message if len(message) <= width else message[: width - 3] + "..."
+
+
+def schema_path(name: str) -> Path:
+    return schemas_dir() / name

@@ -1,0 +1,142 @@
+"""CEL, the only expression language of norms.
+
+``common-expression-language``'s package ``__init__`` imports its own command-line tool
+(typer, rich, prompt_toolkit: about +230 ms), so we load the compiled extension module
+``cel.cel`` directly from the package folder and fall back to ``import cel`` only if that
+fails. Everything else in normenkader talks to CEL through this module.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import re
+import sys
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+
+@cache
+def cel_module() -> ModuleType:
+    """The compiled CEL extension module, loaded without the package's CLI."""
+    if "cel.cel" in sys.modules:
+        return sys.modules["cel.cel"]
+    spec = importlib.util.find_spec("cel")
+    folder = list(spec.submodule_search_locations or []) if spec else []
+    for location in folder:
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            candidate = f"{location}/cel{suffix}"
+            try:
+                loader = importlib.machinery.ExtensionFileLoader("cel.cel", candidate)
+                ext_spec = importlib.util.spec_from_file_location(
+                    "cel.cel", candidate, loader=loader
+                )
+                if ext_spec is None:
+                    continue
+                module = importlib.util.module_from_spec(ext_spec)
+                loader.exec_module(module)
+            except (ImportError, OSError):
+                continue
+            sys.modules["cel.cel"] = module
+            return module
+    import cel  # pragma: no cover - fallback when the layout changes
+
+    return cel  # pragma: no cover
+
+
+_POSITION = re.compile(r"<input>:(\d+):(\d+): (.*)")
+
+
+@dataclass(frozen=True)
+class CelSyntaxError(Exception):
+    """A CEL expression does not compile; line/column are 1-based, inside the expression."""
+
+    message: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.column}: {self.message}"
+
+
+class Expression:
+    """A compiled CEL expression with the top-level names it reads."""
+
+    __slots__ = ("names", "program", "source")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        try:
+            self.program = cel_module().compile(source)
+        except ValueError as exc:
+            text = str(exc)
+            match = _POSITION.search(text)
+            if match:
+                raise CelSyntaxError(
+                    match.group(3).strip(), int(match.group(1)), int(match.group(2)) + 1
+                ) from None
+            raise CelSyntaxError(text.splitlines()[0], 1, 1) from None
+        self.names: tuple[str, ...] = tuple(self.program.variables())
+
+    def evaluate(self, context: Any) -> Any:
+        """Evaluate against a ``cel.Context``; CEL runtime failures raise ``EvaluationError``."""
+        try:
+            return self.program.execute(context)
+        except Exception as exc:  # the extension raises several builtin types
+            raise EvaluationError(_clean(str(exc))) from None
+
+
+class EvaluationError(Exception):
+    """An expression raised at run time (missing field, type mismatch, division by zero)."""
+
+
+def _clean(message: str) -> str:
+    first = message.strip().splitlines()[0] if message.strip() else "evaluation failed"
+    return first[:300]
+
+
+def make_context(variables: dict[str, Any]) -> Any:
+    """A ``cel.Context`` with our helper functions registered."""
+    module = cel_module()
+    context = module.Context(variables)
+    return context
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def to_timestamp(value: str | date | datetime) -> datetime:
+    """Normalise a date or date-time to a timezone-aware UTC datetime (naive means UTC)."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    text = value.strip()
+    if _DATE.match(text):
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    if _DATETIME.match(text):
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    raise ValueError(f"not an ISO 8601 date: {value!r}")
+
+
+def with_timestamps(value: Any) -> Any:
+    """Copy of a JSON-like value where ISO 8601 date strings become UTC datetimes for CEL.
+
+    Only strings that look exactly like a date or date-time are converted; anything else is
+    left as is, so free text is never mangled.
+    """
+    if isinstance(value, dict):
+        return {key: with_timestamps(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [with_timestamps(item) for item in value]
+    if isinstance(value, str) and len(value) <= 40 and (_DATE.match(value) or _DATETIME.match(value)):
+        try:
+            return to_timestamp(value)
+        except ValueError:
+            return value
+    return value

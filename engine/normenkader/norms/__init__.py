@@ -1,0 +1,1 @@
+"""The norm library: model, loading and compilation, graph, profiles, lint."""
