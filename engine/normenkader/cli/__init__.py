@@ -8,6 +8,7 @@ library, renders and exits; every exit code is decided here (design 6.7).
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 from typing import Any
 

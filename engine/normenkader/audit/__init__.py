@@ -1,0 +1,1 @@
+"""The audit workflow around a check: waivers, supervisors' judgements, diffs and baselines."""

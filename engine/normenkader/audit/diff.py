@@ -1,0 +1,167 @@
+"""Compare two JSON results (design 7: ``diff OLD NEW``) and the baseline ("ratchet") mode.
+
+A *problem* is a finding whose status is fail, missing, blocked or review. ``diff`` sorts
+every norm into new problems, fixed problems and changed problems (still a problem, but
+with another status or reason). The baseline mode of ``check --baseline OLD.json`` ignores
+current problems that were already problems in the baseline, so CI fails only on what is
+new; ``error`` findings are never ignored (they mean the evaluation is incomplete).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..results import Result
+from ..yamlio import loads_json
+
+PROBLEM_STATUSES = frozenset({"fail", "missing", "blocked", "review"})
+RESULT_FORMAT = "normenkader-result/1"
+MAX_RESULT_BYTES = 256 * 1024 * 1024
+
+
+def load_result(path: Path) -> dict[str, Any]:
+    """Read a JSON result written by ``check --format json`` (strictly)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError("RESULT_INVALID", exc.strerror or "cannot read file", str(path)) from None
+    if len(data) > MAX_RESULT_BYTES:
+        raise InputError("RESULT_INVALID", "file is too large", str(path))
+    value = loads_json(data, str(path))
+    if not isinstance(value, dict) or value.get("format") != RESULT_FORMAT:
+        raise InputError(
+            "RESULT_INVALID", f"not a normenkader JSON result ({RESULT_FORMAT})", str(path)
+        )
+    findings = value.get("findings")
+    if not isinstance(findings, list) or not all(
+        isinstance(f, dict)
+        and isinstance(f.get("norm_id"), str)
+        and isinstance(f.get("status"), str)
+        for f in findings
+    ):
+        raise InputError("RESULT_INVALID", "'findings' must list {norm_id, status, ...}", str(path))
+    return value
+
+
+def _by_norm(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {f["norm_id"]: f for f in result["findings"]}
+
+
+@dataclass
+class Change:
+    norm_id: str
+    severity: str
+    old_status: str | None
+    new_status: str | None
+    old_reason: str | None
+    new_reason: str | None
+    title: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "norm_id": self.norm_id,
+            "severity": self.severity,
+            "old": {"status": self.old_status, "reason": self.old_reason},
+            "new": {"status": self.new_status, "reason": self.new_reason},
+            "title": self.title,
+        }
+
+
+@dataclass
+class Diff:
+    old: dict[str, Any]
+    new: dict[str, Any]
+    new_problems: list[Change]
+    fixed: list[Change]
+    changed: list[Change]
+    new_errors: list[Change]
+    added: list[str]
+    removed: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        def head(result: dict[str, Any]) -> dict[str, Any]:
+            bundle = result.get("bundle") or {}
+            norm_set = result.get("norm_set") or {}
+            return {
+                "bundle": bundle.get("id"),
+                "bundle_digest": bundle.get("digest"),
+                "as_of": result.get("as_of"),
+                "norm_set_digest": norm_set.get("digest"),
+            }
+
+        return {
+            "format": "normenkader-diff/1",
+            "old": head(self.old),
+            "new": head(self.new),
+            "new_problems": [c.to_dict() for c in self.new_problems],
+            "fixed": [c.to_dict() for c in self.fixed],
+            "changed": [c.to_dict() for c in self.changed],
+            "new_errors": [c.to_dict() for c in self.new_errors],
+            "added_norms": self.added,
+            "removed_norms": self.removed,
+        }
+
+
+def compare(old: dict[str, Any], new: dict[str, Any]) -> Diff:
+    """Sort the norms of two results into new, fixed and changed problems."""
+    before, after = _by_norm(old), _by_norm(new)
+    new_problems: list[Change] = []
+    fixed: list[Change] = []
+    changed: list[Change] = []
+    new_errors: list[Change] = []
+    for norm_id in sorted(set(before) | set(after)):
+        a, b = before.get(norm_id), after.get(norm_id)
+        source = b or a
+        assert source is not None
+        change = Change(
+            norm_id=norm_id,
+            severity=str(source.get("severity", "")),
+            old_status=a["status"] if a else None,
+            new_status=b["status"] if b else None,
+            old_reason=a.get("reason") if a else None,
+            new_reason=b.get("reason") if b else None,
+            title=dict(source.get("title") or {}),
+        )
+        was = change.old_status in PROBLEM_STATUSES
+        now = change.new_status in PROBLEM_STATUSES
+        if now and not was:
+            new_problems.append(change)
+        elif was and not now and b is not None:
+            fixed.append(change)
+        elif was and now and (
+            change.old_status != change.new_status or change.old_reason != change.new_reason
+        ):
+            changed.append(change)
+        if change.new_status == "error" and change.old_status != "error":
+            new_errors.append(change)
+    return Diff(
+        old=old,
+        new=new,
+        new_problems=new_problems,
+        fixed=fixed,
+        changed=changed,
+        new_errors=new_errors,
+        added=sorted(set(after) - set(before)),
+        removed=sorted(set(before) - set(after)),
+    )
+
+
+def baseline_ignore(result: Result, baseline: Path) -> frozenset[str]:
+    """Norm ids whose current problem was already a problem in the baseline result.
+
+    A waived finding in the baseline does not count as a known problem: when its waiver
+    lapses, the problem shows again.
+    """
+    known = {
+        norm_id
+        for norm_id, finding in _by_norm(load_result(baseline)).items()
+        if finding["status"] in PROBLEM_STATUSES
+    }
+    return frozenset(
+        f.norm_id
+        for f in result.findings
+        if f.status.value in PROBLEM_STATUSES and f.norm_id in known
+    )

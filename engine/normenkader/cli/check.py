@@ -1,0 +1,199 @@
+"""``normenkader check`` and ``normenkader validate``."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import InputError
+from ..results import SEVERITIES, Status, exit_code
+
+STATUS_NAMES = [s.value for s in Status]
+
+
+def _as_of(value: str | None) -> date:
+    if value is None:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError("USAGE", f"--as-of {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _fail_on(value: str) -> frozenset[Status]:
+    chosen = [part.strip() for part in value.split(",") if part.strip()]
+    unknown = [part for part in chosen if part not in STATUS_NAMES]
+    if unknown:
+        raise InputError(
+            "USAGE", f"--fail-on: unknown status {unknown[0]!r} (use {', '.join(STATUS_NAMES)})"
+        )
+    return frozenset(Status(part) for part in chosen)
+
+
+def limit_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Options that bound what a bundle may contain (defaults in evidence.ingest.Limits)."""
+    options = [
+        click.option("--max-files", type=click.IntRange(1), help="Most files in a bundle."),
+        click.option("--max-file-size", type=click.IntRange(1), help="Largest file, bytes."),
+        click.option("--max-total-size", type=click.IntRange(1), help="Largest bundle, bytes."),
+        click.option("--max-ratio", type=click.IntRange(1), help="Highest zip compression ratio."),
+        click.option("--max-depth", type=click.IntRange(1), help="Deepest folder nesting."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def make_limits(kwargs: dict[str, Any]) -> Any:
+    from ..evidence.ingest import Limits
+
+    mapping = {
+        "max_files": "max_files",
+        "max_file_size": "max_file_bytes",
+        "max_total_size": "max_total_bytes",
+        "max_ratio": "max_ratio",
+        "max_depth": "max_depth",
+    }
+    chosen = {field: kwargs.pop(name) for name, field in mapping.items() if kwargs.get(name)}
+    for name in mapping:
+        kwargs.pop(name, None)
+    return Limits(**chosen)
+
+
+@click.command()
+@click.argument("bundle", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["terminal", "json", "html", "markdown", "sarif", "junit", "oscal"]),
+    default=None,
+    help="Report format (default: terminal, or from the --output suffix).",
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here.")
+@click.option("--profile", default=None, help="Profile name or file (default: full).")
+@click.option("--as-of", "as_of", default=None, help="Judge freshness and validity at this date.")
+@click.option("--norms", "norm_paths", multiple=True, type=click.Path(path_type=Path),
+              help="Use these norm files/folders instead of the shipped library.")
+@click.option("--only", multiple=True, help="Evaluate only these norm ids (and prerequisites).")
+@click.option("--waivers", type=click.Path(path_type=Path), help="Waiver file.")
+@click.option("--waiver-policy", type=click.Path(path_type=Path), help="Waiver policy file.")
+@click.option("--assessments", type=click.Path(path_type=Path), help="Supervisor judgements.")
+@click.option("--baseline", type=click.Path(path_type=Path),
+              help="Earlier JSON result: fail only on findings that are new.")
+@click.option("--fail-on", default="fail,missing,blocked", show_default=True,
+              help="Statuses that make the exit code 1.")
+@click.option("--min-severity", type=click.Choice(SEVERITIES), default="info", show_default=True,
+              help="Only findings at or above this severity count for --fail-on.")
+@click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
+@click.option("--require-signature", is_flag=True, help="Reject a bundle without a trusted signature.")
+@click.option("--trusted-keys", type=click.Path(path_type=Path), help="Trusted-keys file.")
+@click.option("--statement", type=click.Path(path_type=Path),
+              help="Write a signed result statement (in-toto/DSSE) here; needs --sign-key.")
+@click.option("--sign-key", type=click.Path(path_type=Path), help="Ed25519 private key (PEM).")
+@click.option("--color/--no-color", default=None, help="Colour terminal output (default: if a tty).")
+@limit_options
+def check(bundle: Path, fmt: str | None, output: Path | None, profile: str | None,
+          as_of: str | None, norm_paths: tuple[Path, ...], only: tuple[str, ...],
+          waivers: Path | None, waiver_policy: Path | None, assessments: Path | None,
+          baseline: Path | None, fail_on: str, min_severity: str, lang: str,
+          require_signature: bool, trusted_keys: Path | None, statement: Path | None,
+          sign_key: Path | None, color: bool | None, **limits: Any) -> None:
+    """Evaluate the norms against BUNDLE (working folder, bag folder or zip)."""
+    from ..engine import Options, evaluate
+    from ..evidence.bundle import open_bundle
+    from ..norms.compiled import load_norm_set
+    from ..report import SUFFIXES, render
+
+    day = _as_of(as_of)
+    statuses = _fail_on(fail_on)
+    if statement and not sign_key:
+        raise InputError("USAGE", "--statement needs --sign-key")
+    if require_signature and not trusted_keys:
+        raise InputError("USAGE", "--require-signature needs --trusted-keys")
+    if fmt is None:
+        fmt = SUFFIXES.get(output.suffix.lower(), "terminal") if output else "terminal"
+    norm_set = load_norm_set(list(norm_paths) or None, profile, only=list(only) or None)
+    with tempfile.TemporaryDirectory(prefix="normenkader-") as staging:
+        opened = open_bundle(bundle, make_limits(limits), Path(staging))
+        if require_signature:
+            from ..evidence.signing import require_signature as verify_signature
+
+            assert trusted_keys is not None
+            verify_signature(opened.tree, opened.digest, trusted_keys, day)
+        options = Options(as_of=day)
+        if waivers:
+            from ..audit.waivers import load_waivers
+
+            known = {norm.id: norm.waivable for norm in norm_set.norms.values()}
+            options.waivers = load_waivers(waivers, waiver_policy, known)
+        if assessments:
+            from ..audit.assessments import load_assessments
+
+            options.judgements = load_assessments(assessments)
+        result = evaluate(norm_set, opened, options)
+    ignore: frozenset[str] = frozenset()
+    if baseline:
+        from ..audit.diff import baseline_ignore
+
+        ignore = baseline_ignore(result, baseline)
+    if fmt == "terminal":
+        from ..report.terminal import render as render_terminal
+
+        use_color = sys.stdout.isatty() if color is None else color
+        text: str | bytes = render_terminal(
+            result, lang=lang, norm_set=norm_set, color=use_color and output is None
+        )
+    else:
+        text = render(fmt, result, lang=lang, norm_set=norm_set)
+    if output:
+        from ..atomic import write_atomic
+
+        write_atomic(output, text)
+    else:
+        _echo(text)
+    if statement and sign_key:
+        from ..atomic import write_atomic
+        from ..evidence.signing import result_statement
+        from ..report import render as render_any
+
+        report = render_any("json", result, lang=lang, norm_set=norm_set)
+        data = report.encode("utf-8") if isinstance(report, str) else report
+        write_atomic(statement, result_statement(result.to_dict(), data, sign_key))
+    sys.exit(exit_code(result, statuses, min_severity, ignore))
+
+
+def _echo(text: str | bytes) -> None:
+    if isinstance(text, bytes):
+        sys.stdout.buffer.write(text)
+    else:
+        sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+@click.command()
+@click.argument("bundle", type=click.Path(path_type=Path))
+@limit_options
+def validate(bundle: Path, **limits: Any) -> None:
+    """Check BUNDLE's format and integrity only (no norms are evaluated).
+
+    Exit 0 when the bundle and all its evidence items are valid, 1 when the bundle opens
+    but some evidence items are invalid against their kind's schema, 3 when it is rejected.
+    """
+    from ..evidence.bundle import open_bundle
+
+    with tempfile.TemporaryDirectory(prefix="normenkader-") as staging:
+        opened = open_bundle(bundle, make_limits(limits), Path(staging))
+        problems = [item for item in opened.items.values() if item.problem]
+        click.echo(
+            f"bundle {opened.id}: {opened.tree.form}, {len(opened.tree.files)} files, "
+            f"{len(opened.items)} evidence items, digest {opened.digest}"
+        )
+        for item in sorted(problems, key=lambda i: i.id):
+            click.echo(f"invalid evidence {item.id} ({item.kind}, {item.path}): {item.problem}")
+    sys.exit(1 if problems else 0)

@@ -1,0 +1,122 @@
+"""Per-cell confusion counts: the one thing a backend computes.
+
+A *cell* is one combination of values of all group attributes. Counts are additive, so the
+counts of any grouping (one attribute, or an intersection of two) are sums over cells: the
+backend groups once by all attributes together and every requested grouping is rolled up
+here, in Python, over at most a few thousand cells.
+
+Confusion counts follow the decision under test: ``selected`` is the predicted positive
+(flagged), the outcome (e.g. fraud confirmed) the actual positive. ``tp/fp/tn/fn`` count
+only rows whose outcome is known; ``c*`` count the same within the random control sample.
+With weights every count is a sum of weights and ``w2`` the sum of squared weights, from
+which intervals use Kish's effective sample size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+Key = tuple[str | None, ...]
+#: Additive count fields of a cell, in the order backends return them.
+COUNT_FIELDS = (
+    "n", "w", "w2", "sel", "tp", "fp", "tn", "fn", "labelled_unselected",
+    "ctl_n", "ctp", "cfp", "ctn", "cfn",
+)
+#: Cap on distinct cells: more means a group column is not a group (e.g. a person id).
+MAX_CELLS = 100_000
+
+
+@dataclass
+class Cell:
+    n: int = 0  # rows
+    w: float = 0.0  # sum of weights (= n without weights)
+    w2: float = 0.0  # sum of squared weights
+    sel: float = 0.0  # selected (flagged)
+    tp: float = 0.0
+    fp: float = 0.0
+    tn: float = 0.0
+    fn: float = 0.0
+    labelled_unselected: int = 0  # rows not selected whose outcome is nevertheless known
+    ctl_n: float = 0.0  # rows in the random control sample
+    ctp: float = 0.0
+    cfp: float = 0.0
+    ctn: float = 0.0
+    cfn: float = 0.0
+
+    def add(self, other: Cell) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: _num(getattr(self, f.name)) for f in fields(self)}
+
+
+def _num(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
+
+
+@dataclass
+class CountTable:
+    """Counts per cell for a set of group attributes, plus what was wrong with rows."""
+
+    attributes: tuple[str, ...]
+    cells: dict[Key, Cell]
+    weighted: bool = False
+    has_outcome: bool = False
+    has_control: bool = False
+    labels: str = "auto"  # declared: auto | complete | selective
+    invalid: dict[str, int] = field(default_factory=dict)  # role -> rows with unreadable values
+    source: str = ""  # backend that computed it
+
+    @property
+    def rows(self) -> int:
+        return sum(cell.n for cell in self.cells.values())
+
+    @property
+    def selective_labels(self) -> bool:
+        """Outcomes known only for selected cases (declared, or seen in the data)."""
+        if not self.has_outcome or self.labels == "selective":
+            return self.has_outcome
+        if self.labels == "complete":
+            return False
+        total = Cell()
+        for cell in self.cells.values():
+            total.add(cell)
+        unselected = total.w - total.sel
+        return unselected > 0 and total.labelled_unselected == 0
+
+    def rollup(self, attributes: tuple[str, ...]) -> dict[Key, Cell]:
+        """Counts per combination of ``attributes`` (a subset of this table's attributes)."""
+        index = [self.attributes.index(name) for name in attributes]
+        out: dict[Key, Cell] = {}
+        for key, cell in self.cells.items():
+            sub = tuple(key[i] for i in index)
+            out.setdefault(sub, Cell()).add(cell)
+        return dict(sorted(out.items(), key=lambda item: tuple("" if v is None else v for v in item[0])))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "attributes": list(self.attributes),
+            "cells": [
+                {"key": list(key), **cell.as_dict()}
+                for key, cell in sorted(self.cells.items(), key=lambda kv: tuple(
+                    "" if v is None else v for v in kv[0]))
+            ],
+            "weighted": self.weighted,
+            "selective_labels": self.selective_labels,
+            "invalid": dict(self.invalid),
+        }
+
+
+def cell_from_row(values: list[Any]) -> Cell:
+    """A cell from the count columns of a backend row (``COUNT_FIELDS`` order, NULL = 0)."""
+    cell = Cell()
+    for name, value in zip(COUNT_FIELDS, values, strict=True):
+        if value is None:
+            continue
+        if name in ("n", "labelled_unselected"):
+            setattr(cell, name, int(value))
+        else:
+            setattr(cell, name, float(value))
+    return cell

@@ -1,0 +1,431 @@
+"""Compile the norm library once; evaluate many bundles against it.
+
+``load_norm_set`` reads the norm files, validates them (pydantic, on a cache miss only),
+compiles every CEL expression and check, checks the dependency graph, applies a profile,
+and returns a ``NormSet`` in evaluation order. The validated form is cached as JSON keyed
+by the sha256 of the norm files and the engine version, so ``check`` does not import
+pydantic when nothing changed (about 5 ms instead of about 300 ms for the library).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..checks import CheckConfigError, build, config_from_dict, kinds
+from ..errors import NormLoadError
+from ..expressions import CelSyntaxError, Expression
+from ..resources import norms_dir
+from ..yamlio import Document, loads_yaml
+from .profiles import Profile, load_profile
+
+CACHE_FORMAT = "normset-cache/1"
+
+
+@dataclass
+class EvidenceSpec:
+    kind: str
+    id: str | None = None
+    max_age: str | None = None
+    optional: bool = False
+
+
+@dataclass
+class CompiledNorm:
+    id: str
+    title: dict[str, str]
+    description: dict[str, str]
+    severity: str
+    derived_from: list[dict[str, str]]
+    source: str
+    waivable: bool = True
+    tags: list[str] = field(default_factory=list)
+    effective: dict[str, str | None] | None = None
+    legal_basis: list[str] = field(default_factory=list)
+    applies_if: str | None = None
+    requires: list[str] = field(default_factory=list)
+    evidence: dict[str, EvidenceSpec] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    check_configs: list[Any] = field(default_factory=list)
+    review: bool = False
+    review_prompt: dict[str, str] | None = None
+    checks: list[Any] = field(default_factory=list)
+    condition: Expression | None = None
+
+    @property
+    def set(self) -> str:
+        return self.id.split(".")[1]
+
+    def check_names(self, names: tuple[str, ...], where: str) -> None:
+        """Hook for check kinds to validate the names an expression reads (reserved)."""
+
+    def compile(self) -> None:
+        """Compile applies_if and every check (raises CelSyntaxError / CheckConfigError)."""
+        self.condition = Expression(self.applies_if) if self.applies_if else None
+        self.checks = [build(config, self) for config in self.check_configs]
+
+    def expression_sources(self) -> list[str]:
+        """All CEL sources of this norm's checks (for recording what was read)."""
+        sources: list[str] = []
+        for config in self.check_configs:
+            for attribute in ("expr", "witness"):
+                value = getattr(config, attribute, None)
+                if isinstance(value, str):
+                    sources.append(value)
+        return sources
+
+
+@dataclass
+class NormSet:
+    norms: dict[str, CompiledNorm]  # evaluation (topological) order
+    digest: str
+    profile: Profile
+    files: int
+
+    def dependants(self, norm_id: str) -> list[str]:
+        return sorted(n.id for n in self.norms.values() if norm_id in n.requires)
+
+
+def norm_files(paths: list[Path]) -> list[Path]:
+    """Norm files under the given files/folders (test fixtures excluded), sorted."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            for candidate in path.rglob("*.yaml"):
+                if _is_norm_file(candidate, path):
+                    found.add(candidate)
+        elif path.is_file():
+            found.add(path)
+        else:
+            raise NormLoadError([f"{path}: no such norm file or folder"])
+    return sorted(found)
+
+
+def _is_norm_file(candidate: Path, root: Path) -> bool:
+    if candidate.name.endswith(".test.yaml"):
+        return False
+    relative = candidate.relative_to(root).parts
+    return not any(part.startswith(".") or part == "fixtures" for part in relative[:-1])
+
+
+def default_paths() -> list[Path]:
+    return [norms_dir() / "nk"]
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def load_norm_set(
+    paths: list[Path] | None = None,
+    profile: str | None = None,
+    use_cache: bool | None = None,
+    only: list[str] | None = None,
+) -> NormSet:
+    """Load, validate, compile and order the norm set; apply ``profile`` (name or file).
+
+    ``only`` restricts the set to these norm ids and their prerequisites.
+    """
+    files = norm_files(paths or default_paths())
+    if not files:
+        raise NormLoadError(["no norm files found"])
+    contents = [(path, path.read_bytes()) for path in files]
+    key = _cache_key(contents)
+    if use_cache is None:
+        use_cache = os.environ.get("NORMENKADER_NO_CACHE", "") == ""
+    validated = _read_cache(key) if use_cache else None
+    if validated is None:
+        validated = validate_documents(contents)
+        if use_cache:
+            _write_cache(key, validated)
+    norms = [_from_validated(data) for data in validated]
+    by_id = {norm.id: norm for norm in norms}
+    problems: list[str] = []
+    for norm in norms:
+        try:
+            norm.compile()
+        except (CelSyntaxError, CheckConfigError) as exc:  # only reachable without validation
+            problems.append(f"{norm.source}: {exc}")
+    problems.extend(graph_problems(by_id))
+    if problems:
+        raise NormLoadError(problems)
+    chosen = load_profile(profile)
+    selected = chosen.apply(by_id)
+    if only:
+        selected = _closure(selected, by_id, only)
+    ordered = evaluation_order(selected)
+    digest_input = {
+        "norms": [_digest_view(data) for data in validated if data["id"] in ordered],
+        "profile": chosen.to_dict(),
+    }
+    canonical = json.dumps(digest_input, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    digest = "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return NormSet(
+        norms={norm_id: selected[norm_id] for norm_id in ordered},
+        digest=digest,
+        profile=chosen,
+        files=len(files),
+    )
+
+
+def _closure(
+    selected: dict[str, CompiledNorm], by_id: dict[str, CompiledNorm], only: list[str]
+) -> dict[str, CompiledNorm]:
+    from ..errors import InputError
+
+    for norm_id in only:
+        if norm_id not in by_id:
+            raise InputError("UNKNOWN_NORM", f"no norm with id {norm_id!r}")
+        if norm_id not in selected:
+            raise InputError("UNKNOWN_NORM", f"norm {norm_id} is not in the chosen profile")
+    wanted = set(only)
+    stack = list(only)
+    while stack:
+        for required in selected[stack.pop()].requires:
+            if required not in wanted:
+                wanted.add(required)
+                stack.append(required)
+    return {norm_id: selected[norm_id] for norm_id in sorted(wanted)}
+
+
+def _digest_view(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if key != "source"}
+
+
+# --- validation (authoring path: imports pydantic) ---------------------------------------
+
+
+def validate_documents(contents: list[tuple[Path, bytes]]) -> list[dict[str, Any]]:
+    """Validate every norm file; raise NormLoadError listing every problem as file:line:col."""
+    problems: list[str] = []
+    validated: list[dict[str, Any]] = []
+    seen: dict[str, str] = {}
+    for path, data in contents:
+        source = _display(path)
+        try:
+            document = loads_yaml(data, source)
+        except NormLoadError:
+            raise
+        except Exception as exc:  # InputError from the strict loader
+            problems.append(getattr(exc, "line", lambda: str(exc))().removeprefix("error "))
+            continue
+        result = validate_norm(document)
+        if isinstance(result, list):
+            problems.extend(result)
+            continue
+        norm_id = result["id"]
+        if norm_id in seen:
+            problems.append(f"{document.where('/id')}: norm id {norm_id} also defined in {seen[norm_id]}")
+            continue
+        if path.stem != norm_id:
+            problems.append(f"{document.where('/id')}: file name must be {norm_id}.yaml")
+        seen[norm_id] = source
+        validated.append(result)
+    if not problems:
+        by_id = {data["id"]: _from_validated(data) for data in validated}
+        problems.extend(graph_problems(by_id))
+    if problems:
+        raise NormLoadError(problems)
+    return sorted(validated, key=lambda data: data["id"])
+
+
+def validate_norm(document: Document) -> dict[str, Any] | list[str]:
+    """Validated norm data (JSON-ready), or a list of ``file:line:col: message`` problems."""
+    from pydantic import ValidationError
+
+    from .model import norm_model
+
+    value = document.value
+    if not isinstance(value, dict):
+        return [f"{document.where()}: a norm file must be a mapping"]
+    try:
+        model = norm_model().model_validate(value)
+    except ValidationError as exc:
+        return [
+            f"{document.where(_pointer(value, err['loc']))}: {_location(err['loc'])}{err['msg']}"
+            for err in exc.errors(include_url=False)
+        ]
+    data: dict[str, Any] = model.model_dump(mode="json", by_alias=True, exclude_none=False)
+    data["source"] = document.source
+    problems: list[str] = []
+    if model.applies_if:
+        try:
+            Expression(model.applies_if)
+        except CelSyntaxError as exc:
+            problems.append(_cel_problem(document, "/applies_if", exc))
+    norm = _from_validated(data)
+    for index, config in enumerate(norm.check_configs):
+        try:
+            build(config, norm)
+        except CheckConfigError as exc:
+            pointer = f"/checks/{index}" + (f"/{exc.field}" if exc.field else "")
+            if exc.line:
+                problems.append(
+                    _cel_problem(document, pointer, CelSyntaxError(str(exc), exc.line, exc.column))
+                )
+            else:
+                problems.append(f"{document.where(pointer)}: {exc}")
+    for name, spec in norm.evidence.items():
+        from ..evidence.schemas import kind_schemas
+
+        if spec.kind not in kind_schemas():
+            problems.append(
+                f"{document.where(f'/evidence/{name}/kind')}: unknown evidence kind {spec.kind!r}"
+            )
+    return problems or data
+
+
+def _cel_problem(document: Document, pointer: str, exc: CelSyntaxError) -> str:
+    line, column = document.position(pointer)
+    if exc.line > 1:  # multi-line block scalar: the expression starts on the next line
+        return f"{document.source}:{line + exc.line}:{exc.column}: CEL: {exc.message}"
+    return f"{document.source}:{line}:{column + exc.column - 1}: CEL: {exc.message}"
+
+
+def _pointer(value: Any, loc: tuple[Any, ...]) -> str:
+    """JSON pointer for a pydantic error location, skipping union tags that are not data."""
+    parts: list[str] = []
+    current = value
+    for element in loc:
+        if isinstance(current, dict) and element in current:
+            current = current[element]
+            parts.append(str(element))
+        elif isinstance(current, list) and isinstance(element, int) and element < len(current):
+            current = current[element]
+            parts.append(str(element))
+    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    shown = ".".join(str(part) for part in loc if not str(part).startswith("function-"))
+    return f"{shown}: " if shown else ""
+
+
+def graph_problems(norms: dict[str, CompiledNorm]) -> list[str]:
+    """Unknown prerequisites, self-references and cycles (with the cycle path)."""
+    from graphlib import CycleError, TopologicalSorter
+
+    problems: list[str] = []
+    for norm in norms.values():
+        for required in norm.requires:
+            if required == norm.id:
+                problems.append(f"{norm.source}: {norm.id} requires itself")
+            elif required not in norms:
+                problems.append(f"{norm.source}: {norm.id} requires unknown norm {required}")
+    if problems:
+        return problems
+    sorter = TopologicalSorter({norm.id: norm.requires for norm in norms.values()})
+    try:
+        sorter.prepare()
+    except CycleError as exc:
+        cycle = list(exc.args[1])
+        problems.append(
+            f"{norms[cycle[0]].source}: dependency cycle: {' -> '.join(reversed(cycle))}"
+        )
+    return problems
+
+
+def evaluation_order(norms: dict[str, CompiledNorm]) -> list[str]:
+    """Topological order, ties broken by id, so the order is deterministic."""
+    from graphlib import TopologicalSorter
+
+    sorter = TopologicalSorter(
+        {norm.id: [r for r in norm.requires if r in norms] for norm in norms.values()}
+    )
+    sorter.prepare()
+    order: list[str] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        order.extend(ready)
+        sorter.done(*ready)
+    return order
+
+
+def _from_validated(data: dict[str, Any]) -> CompiledNorm:
+    return CompiledNorm(
+        id=data["id"],
+        title=data["title"],
+        description=data["description"],
+        severity=data["severity"],
+        derived_from=data["derived_from"],
+        source=data.get("source", ""),
+        waivable=data.get("waivable", True),
+        tags=list(data.get("tags") or []),
+        effective=data.get("effective"),
+        legal_basis=list(data.get("legal_basis") or []),
+        applies_if=data.get("applies_if"),
+        requires=list(data.get("requires") or []),
+        evidence={
+            name: EvidenceSpec(**spec) for name, spec in (data.get("evidence") or {}).items()
+        },
+        params=dict(data.get("params") or {}),
+        check_configs=[config_from_dict(check) for check in data.get("checks") or []],
+        review=bool(data.get("review")),
+        review_prompt=data.get("review_prompt"),
+    )
+
+
+# --- cache -------------------------------------------------------------------------------
+
+
+def _cache_key(contents: list[tuple[Path, bytes]]) -> str:
+    digest = hashlib.sha256(f"{CACHE_FORMAT}|{__version__}|{sorted(kinds())}".encode())
+    kinds_dir = None
+    try:
+        from ..resources import schemas_dir
+
+        kinds_dir = schemas_dir() / "kinds"
+    except FileNotFoundError:  # pragma: no cover
+        pass
+    if kinds_dir is not None:
+        digest.update("|".join(sorted(p.name for p in kinds_dir.glob("*.json"))).encode())
+    for path, data in contents:
+        digest.update(_display(path).encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get("NORMENKADER_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "normenkader"
+
+
+_SAFE_KEY = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _read_cache(key: str) -> list[dict[str, Any]] | None:
+    path = cache_dir() / f"normset-{key}.json"
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("key") != key:
+        return None
+    norms = data.get("norms")
+    return norms if isinstance(norms, list) else None
+
+
+def _write_cache(key: str, validated: list[dict[str, Any]]) -> None:
+    if not _SAFE_KEY.match(key):  # pragma: no cover
+        return
+    folder = cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        from ..atomic import write_atomic
+
+        payload = {"format": CACHE_FORMAT, "key": key, "norms": validated}
+        write_atomic(folder / f"normset-{key}.json", json.dumps(payload, sort_keys=True))
+    except Exception:  # a read-only home must not break a check run  # noqa: BLE001
+        return

@@ -1,0 +1,155 @@
+"""Profiles: named selections of the library with tailoring (params and max_age).
+
+A profile file (norms/profiles/<id>.yaml) selects by set, norm id or tag, excludes the
+same way, and tailors params and evidence ``max_age`` per norm. The selection is closed
+under prerequisites: a selected norm always brings what it requires, so a profile can
+never make a norm pass by leaving out the norm it depends on. ``full`` is built in.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InputError
+from ..resources import norms_dir
+from ..yamlio import loads_yaml
+
+if TYPE_CHECKING:
+    from .compiled import CompiledNorm
+
+_PERIOD = re.compile(r"^P(?:\d{1,4}Y)?(?:\d{1,5}M)?(?:\d{1,5}W)?(?:\d{1,6}D)?$")
+_SELECTORS = ("sets", "norms", "tags")
+
+
+@dataclass
+class Profile:
+    id: str
+    title: dict[str, str] = field(default_factory=dict)
+    include: dict[str, list[str]] = field(default_factory=dict)
+    exclude: dict[str, list[str]] = field(default_factory=dict)
+    tailoring: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "include": self.include,
+            "exclude": self.exclude,
+            "tailoring": self.tailoring,
+        }
+
+    def _matches(self, norm: CompiledNorm, selector: dict[str, list[str]]) -> bool:
+        return (
+            norm.set in selector.get("sets", [])
+            or norm.id in selector.get("norms", [])
+            or bool(set(norm.tags) & set(selector.get("tags", [])))
+        )
+
+    def apply(self, norms: dict[str, CompiledNorm]) -> dict[str, CompiledNorm]:
+        """Selected norms (closed under prerequisites), tailored copies where needed."""
+        for selector in (self.include, self.exclude):
+            for norm_id in selector.get("norms", []):
+                if norm_id not in norms:
+                    raise InputError(
+                        "PROFILE_INVALID", f"unknown norm {norm_id}", self.source or self.id
+                    )
+        for norm_id in self.tailoring:
+            if norm_id not in norms:
+                raise InputError("PROFILE_INVALID", f"tailors unknown norm {norm_id}", self.source)
+        wanted = {
+            norm_id
+            for norm_id, norm in norms.items()
+            if (not any(self.include.values()) or self._matches(norm, self.include))
+            and not self._matches(norm, self.exclude)
+        }
+        stack = list(wanted)
+        while stack:
+            for required in norms[stack.pop()].requires:
+                if required not in wanted:
+                    wanted.add(required)
+                    stack.append(required)
+        selected: dict[str, CompiledNorm] = {}
+        for norm_id in sorted(wanted):
+            norm = norms[norm_id]
+            tailoring = self.tailoring.get(norm_id)
+            if tailoring:
+                norm = _tailor(norm, tailoring, self.source or self.id)
+            selected[norm_id] = norm
+        return selected
+
+
+def _tailor(norm: CompiledNorm, tailoring: dict[str, Any], where: str) -> CompiledNorm:
+    params = copy.deepcopy(norm.params)
+    for name, value in (tailoring.get("params") or {}).items():
+        if name not in params:
+            raise InputError("PROFILE_INVALID", f"{norm.id} has no param {name!r}", where)
+        params[name] = value
+    evidence = dict(norm.evidence)
+    for name, period in (tailoring.get("max_age") or {}).items():
+        if name not in evidence:
+            raise InputError("PROFILE_INVALID", f"{norm.id} has no evidence {name!r}", where)
+        if not isinstance(period, str) or not _PERIOD.match(period):
+            raise InputError("PROFILE_INVALID", f"max_age {period!r} is not a period", where)
+        evidence[name] = replace(evidence[name], max_age=period)
+    tailored = replace(norm, params=params, evidence=evidence)
+    tailored.compile()
+    return tailored
+
+
+def available_profiles() -> list[str]:
+    folder = norms_dir() / "profiles"
+    names = {path.stem for path in folder.glob("*.yaml")} if folder.is_dir() else set()
+    return sorted(names | {"full"})
+
+
+def load_profile(name: str | None) -> Profile:
+    """The built-in ``full`` profile, a shipped profile by name, or a profile file path."""
+    if name in (None, "", "full"):
+        return Profile(id="full", title={"nl": "Alle normen", "en": "All norms"})
+    assert name is not None
+    path = Path(name)
+    if not (path.suffix in (".yaml", ".yml") and path.is_file()):
+        path = norms_dir() / "profiles" / f"{name}.yaml"
+        if not re.match(r"^[a-z0-9][a-z0-9-]{0,63}$", name) or not path.is_file():
+            known = ", ".join(available_profiles())
+            raise InputError("PROFILE_UNKNOWN", f"unknown profile {name!r} (known: {known})")
+    document = loads_yaml(path.read_bytes(), str(path))
+    data = document.value
+    if not isinstance(data, dict):
+        raise InputError("PROFILE_INVALID", "a profile must be a mapping", document.where())
+    allowed = {"id", "title", "description", "include", "exclude", "tailoring"}
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise InputError("PROFILE_INVALID", f"unknown key {unknown[0]!r}", document.where())
+    selectors: dict[str, dict[str, list[str]]] = {}
+    for key in ("include", "exclude"):
+        block = data.get(key) or {}
+        if not isinstance(block, dict) or set(block) - set(_SELECTORS):
+            raise InputError(
+                "PROFILE_INVALID", f"{key} takes sets, norms and tags", document.where(f"/{key}")
+            )
+        for selector, values in block.items():
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                raise InputError(
+                    "PROFILE_INVALID", "expected a list of strings", document.where(f"/{key}/{selector}")
+                )
+        selectors[key] = {sel: [v.upper() if sel == "sets" else v for v in vals] for sel, vals in block.items()}
+    tailoring = data.get("tailoring") or {}
+    if not isinstance(tailoring, dict) or not all(
+        isinstance(v, dict) and set(v) <= {"params", "max_age"} for v in tailoring.values()
+    ):
+        raise InputError(
+            "PROFILE_INVALID", "tailoring maps norm ids to {params, max_age}", document.where("/tailoring")
+        )
+    return Profile(
+        id=str(data.get("id") or path.stem),
+        title=data.get("title") or {},
+        include=selectors["include"],
+        exclude=selectors["exclude"],
+        tailoring=tailoring,
+        source=str(path),
+    )

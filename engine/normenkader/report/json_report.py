@@ -1,0 +1,30 @@
+"""The JSON report: deterministic, byte for byte.
+
+Same norms, same bundle, same as-of date (and waiver/assessment files) give the same bytes
+whatever PYTHONHASHSEED, TZ or locale: keys are sorted, lists are sorted where order is
+not meaningful, no wall-clock time or host name is written, floats use Python's shortest
+round-trip repr.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..norms.compiled import NormSet
+    from ..results import Result
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+
+
+def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None) -> str:
+    return to_json(result.to_dict())
+
+
+def report_digest(text: str | bytes) -> str:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return "sha256:" + hashlib.sha256(data).hexdigest()

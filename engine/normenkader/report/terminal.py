@@ -1,0 +1,204 @@
+"""The terminal view: a summary table, then the findings that need action.
+
+Blocked findings are grouped under their root causes, so one missing data dictionary reads
+as one cause with N consequences. With ``rich`` on a terminal (colour), plain text
+otherwise (CI logs, pipes); rich is imported only in the first case.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..results import SEVERITIES, STATUS_ORDER, Finding, Status
+
+if TYPE_CHECKING:
+    from ..norms.compiled import NormSet
+    from ..results import Result
+
+ACTION = (Status.FAIL, Status.MISSING, Status.ERROR, Status.REVIEW)
+LABELS = {
+    "en": {
+        "title": "normenkader check",
+        "bundle": "bundle",
+        "system": "system",
+        "as_of": "as of",
+        "profile": "profile",
+        "norms": "norms",
+        "set": "set",
+        "total": "total",
+        "action": "Findings that need action",
+        "none": "No findings need action.",
+        "blocks": "blocks",
+        "evidence": "evidence",
+        "facts": "facts",
+        "offending": "offending",
+        "waived": "waived",
+        "root": "root cause of",
+        "blocked_by": "blocked by",
+    },
+    "nl": {
+        "title": "normenkader toets",
+        "bundle": "bundel",
+        "system": "systeem",
+        "as_of": "peildatum",
+        "profile": "profiel",
+        "norms": "normen",
+        "set": "set",
+        "total": "totaal",
+        "action": "Bevindingen die actie vragen",
+        "none": "Geen bevindingen die actie vragen.",
+        "blocks": "blokkeert",
+        "evidence": "bewijs",
+        "facts": "feiten",
+        "offending": "overtredend",
+        "waived": "ontheffing",
+        "root": "oorzaak van",
+        "blocked_by": "geblokkeerd door",
+    },
+}
+COLOURS = {
+    "pass": "green",
+    "fail": "bold red",
+    "missing": "red",
+    "blocked": "magenta",
+    "review": "yellow",
+    "waived": "cyan",
+    "not_applicable": "dim",
+    "error": "bold white on red",
+}
+
+
+def _blocked_by_root(findings: list[Finding]) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for finding in findings:
+        if finding.status is Status.BLOCKED:
+            for root in finding.root_causes:
+                groups.setdefault(root, []).append(finding.norm_id)
+    return {root: sorted(ids) for root, ids in sorted(groups.items())}
+
+
+def _detail_lines(finding: Finding, lang: str, words: dict[str, str]) -> list[str]:
+    lines = [finding.message.get(lang, finding.message.get("en", ""))]
+    for check in finding.checks:
+        offending = check.values.get("offending")
+        if check.status in (Status.FAIL, Status.REVIEW) and offending not in (None, [], {}):
+            lines.append(f"{words['offending']}: {_short(offending)}")
+    for use in finding.evidence:
+        if use.id:
+            lines.append(
+                f"{words['evidence']}: {use.id} ({use.kind}) {use.path} sha256:{use.sha256[:12]}"
+                + (f" [{use.date}]" if use.date else "")
+            )
+    if finding.waiver:
+        lines.append(f"{words['waived']}: {_short(finding.waiver)}")
+    return lines
+
+
+def _short(value: Any, width: int = 160) -> str:
+    text = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def render(
+    result: Result, *, lang: str = "en", norm_set: NormSet | None = None, color: bool = False
+) -> str:
+    if color:
+        return _render_rich(result, lang)
+    return _render_plain(result, lang)
+
+
+def _header(result: Result, words: dict[str, str]) -> list[str]:
+    bundle = result.bundle
+    system = bundle.get("system", {}).get("name", "")
+    return [
+        f"{words['title']} {result.engine['version']}",
+        f"{words['bundle']}: {bundle['id']} ({bundle.get('organisation') or ''}) {bundle['digest']}",
+        f"{words['system']}: {system}",
+        f"{words['as_of']}: {result.as_of}   {words['profile']}: {result.norm_set['profile']}"
+        f"   {words['norms']}: {result.norm_set['norms']}",
+    ]
+
+
+def _render_plain(result: Result, lang: str) -> str:
+    words = LABELS[lang]
+    summary = result.summary()
+    statuses = [s.value for s in STATUS_ORDER]
+    out = _header(result, words)
+    out.append("")
+    width = max([len(words["set"]), len(words["total"])] + [len(s) for s in summary["by_set"]])
+    out.append(f"{words['set']:<{width}}  " + "  ".join(f"{s:>7}" for s in statuses))
+    for name, counts in summary["by_set"].items():
+        out.append(f"{name:<{width}}  " + "  ".join(f"{counts[s]:>7}" for s in statuses))
+    out.append(
+        f"{words['total']:<{width}}  " + "  ".join(f"{summary['by_status'][s]:>7}" for s in statuses)
+    )
+    out.append("")
+    groups = _blocked_by_root(result.findings)
+    action = [f for f in result.findings if f.status in ACTION]
+    action.sort(key=lambda f: (SEVERITIES.index(f.severity), ACTION.index(f.status), f.norm_id))
+    out.append(words["action"] + ":")
+    if not action and not groups:
+        out.append("  " + words["none"])
+    for finding in action:
+        title = finding.title.get(lang, finding.title.get("en", ""))
+        out.append(
+            f"  {finding.status.value.upper():<8} {finding.norm_id} [{finding.severity}] {title}"
+        )
+        for line in _detail_lines(finding, lang, words):
+            out.append(f"           {line}")
+        if finding.norm_id in groups:
+            out.append(f"           {words['root']}: {', '.join(groups[finding.norm_id])}")
+    orphans = [root for root in groups if root not in {f.norm_id for f in action}]
+    for root in orphans:
+        out.append(f"  {words['blocked_by']} {root}: {', '.join(groups[root])}")
+    blocked = [f.norm_id for f in result.findings if f.status is Status.BLOCKED]
+    if blocked:
+        out.append(f"  BLOCKED  {len(blocked)}: {', '.join(blocked)}")
+    return "\n".join(out) + "\n"
+
+
+def _render_rich(result: Result, lang: str) -> str:
+    from io import StringIO
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    words = LABELS[lang]
+    buffer = StringIO()
+    console = Console(file=buffer, force_terminal=True, width=120, highlight=False)
+    for line in _header(result, words):
+        console.print(line)
+    summary = result.summary()
+    table = Table(show_edge=False)
+    table.add_column(words["set"])
+    statuses = [s.value for s in STATUS_ORDER]
+    for status in statuses:
+        table.add_column(status, justify="right", style=COLOURS[status])
+    for name, counts in summary["by_set"].items():
+        table.add_row(name, *(str(counts[s] or "") for s in statuses))
+    table.add_row(words["total"], *(str(summary["by_status"][s]) for s in statuses), style="bold")
+    console.print(table)
+    groups = _blocked_by_root(result.findings)
+    action = [f for f in result.findings if f.status in ACTION]
+    action.sort(key=lambda f: (SEVERITIES.index(f.severity), ACTION.index(f.status), f.norm_id))
+    console.print(Text(words["action"], style="bold underline"))
+    if not action and not groups:
+        console.print("  " + words["none"])
+    for finding in action:
+        title = finding.title.get(lang, finding.title.get("en", ""))
+        line = Text("  ")
+        line.append(f"{finding.status.value.upper():<8}", style=COLOURS[finding.status.value])
+        line.append(f" {finding.norm_id} ", style="bold")
+        line.append(f"[{finding.severity}] {title}")
+        console.print(line)
+        for detail in _detail_lines(finding, lang, words):
+            console.print(Text("           " + detail))
+        if finding.norm_id in groups:
+            console.print(
+                Text(f"           {words['root']}: {', '.join(groups[finding.norm_id])}", style="magenta")
+            )
+    blocked = [f.norm_id for f in result.findings if f.status is Status.BLOCKED]
+    if blocked:
+        console.print(Text(f"  BLOCKED  {len(blocked)}: {', '.join(blocked)}", style="magenta"))
+    return buffer.getvalue()
