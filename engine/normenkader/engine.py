@@ -424,11 +424,19 @@ def _resolve(
 
 
 def _pointers_read(name: str, sources: list[str]) -> list[str]:
-    pattern = re.compile(rf"(?<![\w.]){re.escape(name)}((?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
-    pointers = {
-        "/" + "/".join(match.strip(".").split(".")) for source in sources for match in pattern.findall(source)
-    }
-    return sorted(pointers) or ([""] if any(re.search(rf"\b{re.escape(name)}\b", s) for s in sources) else [])
+    """JSON pointers of the fields an expression reads from evidence ``name``.
+
+    ``model_card.features.all(f, ...)`` reads ``/features``; method calls are not fields.
+    """
+    pattern = re.compile(rf"(?<![\w.]){re.escape(name)}((?:\.[A-Za-z_][A-Za-z0-9_]*)*)(\()?")
+    pointers: set[str] = set()
+    for source in sources:
+        for match in pattern.finditer(source):
+            parts = [p for p in match.group(1).split(".") if p]
+            if match.group(2) and parts:  # the last segment is a method call
+                parts = parts[:-1]
+            pointers.add("/" + "/".join(parts) if parts else "")
+    return sorted(pointers)
 
 
 def _show(value: Any) -> str:

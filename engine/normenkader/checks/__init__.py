@@ -9,7 +9,10 @@ separates compiling a policy from evaluating it:
 * ``evaluate(ctx)`` runs once per bundle and returns a ``CheckResult``; it never prints
   and never raises for bad evidence (it returns ``error`` or ``fail`` with a message).
 
-Kinds register themselves with ``@register``; ``kinds()`` imports the built-in modules.
+Kinds register themselves with ``@register``; ``kinds()`` imports the built-in modules, whose
+names equal their kind names, so ``kind_class`` can import just the one it needs. A config
+type with nested dataclasses may define ``from_validated(data)`` to rebuild itself from the
+cached JSON form.
 Modules must keep heavy imports (duckdb, ...) inside ``evaluate`` so ``check`` starts fast.
 """
 
@@ -82,15 +85,27 @@ def kinds() -> dict[str, type]:
     return dict(_REGISTRY)
 
 
+def kind_class(name: str) -> type:
+    """The class of one check kind, importing only its own module (fast start)."""
+    if name not in _REGISTRY and name in BUILTIN_MODULES:
+        importlib.import_module(f"{__name__}.{name}")
+    if name not in _REGISTRY:
+        kinds()
+    return _REGISTRY[name]
+
+
 def build(config: Any, norm: CompiledNorm) -> Check:
     """Compile one check from its (validated) config dataclass."""
-    cls = kinds()[config.kind]
+    cls = kind_class(config.kind)
     factory: Callable[[Any, CompiledNorm], Check] = cls
     return factory(config, norm)
 
 
 def config_from_dict(data: dict[str, Any]) -> Any:
     """Rebuild a config dataclass from already validated data (the compiled cache)."""
-    cls = kinds()[data["kind"]]
+    cls = kind_class(data["kind"])
     config_type: Any = cls.config_type  # type: ignore[attr-defined]
+    from_validated = getattr(config_type, "from_validated", None)
+    if from_validated is not None:
+        return from_validated(data)
     return config_type(**data)

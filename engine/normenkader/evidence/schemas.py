@@ -21,14 +21,24 @@ BASE_URI = "https://normenkader.nl/schemas/"
 FORMS = ("structured", "document", "dataset")
 
 
-@dataclass(frozen=True)
+@dataclass
 class KindSchema:
-    """An evidence kind: its form and the schema for its content (or manifest entry)."""
+    """An evidence kind: its form and the schema for its content (or manifest entry).
+
+    The validator is compiled on first use, so a run pays only for the kinds its bundle has.
+    """
 
     kind: str
     form: str  # structured: validates the file content; document/dataset: the entry
     title: str
-    validator: Any
+    schema: dict[str, Any]
+    _validator: Any = None
+
+    @property
+    def validator(self) -> Any:
+        if self._validator is None:
+            self._validator = compile_schema(self.schema)
+        return self._validator
 
 
 def _retrieve(uri: str) -> Any:
@@ -62,7 +72,7 @@ def kind_schemas() -> dict[str, KindSchema]:
         form = schema.get("x-normenkader-form", "structured")
         if form not in FORMS:
             raise ValueError(f"{path}: x-normenkader-form must be one of {FORMS}")
-        found[kind] = KindSchema(kind, form, schema.get("title", kind), compile_schema(schema))
+        found[kind] = KindSchema(kind, form, schema.get("title", kind), schema)
     return found
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..checks import CheckConfigError, build, config_from_dict, kinds
+from ..checks import CheckConfigError, build, config_from_dict
 from ..errors import NormLoadError
 from ..expressions import CelSyntaxError, Expression
 from ..resources import norms_dir
@@ -378,7 +378,10 @@ def _from_validated(data: dict[str, Any]) -> CompiledNorm:
 
 
 def _cache_key(contents: list[tuple[Path, bytes]]) -> str:
-    digest = hashlib.sha256(f"{CACHE_FORMAT}|{__version__}|{sorted(kinds())}".encode())
+    from .. import checks
+
+    check_modules = sorted(p.name for p in Path(checks.__file__).parent.glob("*.py"))
+    digest = hashlib.sha256(f"{CACHE_FORMAT}|{__version__}|{check_modules}".encode())
     kinds_dir = None
     try:
         from ..resources import schemas_dir

@@ -1,0 +1,467 @@
+"""Ed25519 signatures: in-toto Statement v1 in a DSSE envelope.
+
+Two statements are made, both with the bundle digest as subject:
+
+* a **submission** (``normenkader sign``): an organisation vouches for a bundle;
+  ``require_signature`` accepts a bundle only when such a statement verifies under a key in
+  the trusted-keys file, valid on the as-of date, and names exactly this bundle's digest;
+* a **result** (``check --sign-key``): the supervisor's verdict, carrying the norm-set
+  digest, engine version, as-of date, inputs, summary and the digest of the report bytes;
+  ``verify_result`` checks it and the CLI can re-run the evaluation to prove the report
+  digest is reproduced.
+
+The trusted-keys file (YAML or JSON)::
+
+    keys:
+      - organisation: Gemeente X
+        role: submitter            # or supervisor, ...
+        public_key: <base64 of the 32-byte Ed25519 key, or a PEM block>
+        valid_from: "2026-01-01"
+        valid_until: "2027-12-31"  # optional
+
+DSSE signs ``PAE(payloadType, payload)``, never the JSON envelope itself, so envelope
+whitespace does not matter; statements are serialised canonically (RFC 8785).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import rfc8785
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from ..errors import InputError
+from ..yamlio import loads_json, loads_yaml
+from .ingest import StagedTree
+
+PAYLOAD_TYPE = "application/vnd.in-toto+json"
+STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
+SUBMISSION_PREDICATE = "https://normenkader.nl/attestation/bundle-submission/v1"
+RESULT_PREDICATE = "https://normenkader.nl/attestation/check-result/v1"
+MAX_ENVELOPE_BYTES = 1 << 20
+MAX_TRUSTED_KEYS = 1000
+
+
+# --------------------------------------------------------------------------- keys
+
+
+def pae(payload_type: str, payload: bytes) -> bytes:
+    """DSSE v1 pre-authentication encoding."""
+    kind = payload_type.encode("utf-8")
+    return b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(payload), payload)
+
+
+def key_id(public: Ed25519PublicKey) -> str:
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()
+
+
+def generate_key() -> tuple[bytes, bytes, str]:
+    """(private PEM, public PEM, key id) of a new Ed25519 key."""
+    private = Ed25519PrivateKey.generate()
+    public = private.public_key()
+    private_pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    public_pem = public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private_pem, public_pem, key_id(public)
+
+
+def public_key_text(public_pem: bytes) -> str:
+    """The base64 form used in trusted-keys files."""
+    public = serialization.load_pem_public_key(public_pem)
+    assert isinstance(public, Ed25519PublicKey)
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode("ascii")
+
+
+def load_private_key(path: Path) -> Ed25519PrivateKey:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError("KEY_INVALID", exc.strerror or "cannot read key", str(path)) from None
+    if len(data) > 64 << 10:
+        raise InputError("KEY_INVALID", "key file too large", str(path))
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError) as exc:
+        raise InputError("KEY_INVALID", f"not an unencrypted PEM private key ({exc})", str(path)) from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise InputError("KEY_INVALID", "not an Ed25519 private key", str(path))
+    return key
+
+
+def _public_key(value: Any, where: str) -> Ed25519PublicKey:
+    if not isinstance(value, str):
+        raise InputError("TRUSTED_KEYS_INVALID", "public_key must be a string", where)
+    text = value.strip()
+    try:
+        if text.startswith("-----BEGIN"):
+            key = serialization.load_pem_public_key(text.encode("ascii"))
+            if not isinstance(key, Ed25519PublicKey):
+                raise ValueError("not an Ed25519 key")
+            return key
+        raw = base64.b64decode(text.removeprefix("ed25519:"), validate=True)
+        return Ed25519PublicKey.from_public_bytes(raw)
+    except (ValueError, TypeError, binascii.Error, UnicodeEncodeError) as exc:
+        raise InputError("TRUSTED_KEYS_INVALID", f"bad Ed25519 public key ({exc})", where) from None
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    keyid: str
+    organisation: str
+    role: str
+    public: Ed25519PublicKey
+    valid_from: date
+    valid_until: date | None
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "keyid": self.keyid,
+            "organisation": self.organisation,
+            "role": self.role,
+            "valid_from": self.valid_from.isoformat(),
+            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+        }
+
+
+def _date(value: Any, where: str) -> date:
+    from ..timeutil import parse_date
+
+    try:
+        return parse_date(str(value))
+    except ValueError as exc:
+        raise InputError("TRUSTED_KEYS_INVALID", str(exc), where) from None
+
+
+def load_trusted_keys(path: Path) -> list[TrustedKey]:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError("TRUSTED_KEYS_INVALID", exc.strerror or "cannot read", str(path)) from None
+    if len(data) > 1 << 20:
+        raise InputError("TRUSTED_KEYS_INVALID", "trusted-keys file too large", str(path))
+    doc = loads_yaml(data, str(path))
+    value = doc.value
+    if not isinstance(value, dict) or not isinstance(value.get("keys"), list) or set(value) - {
+        "keys", "format"
+    }:
+        raise InputError("TRUSTED_KEYS_INVALID", "expected a mapping with a 'keys' list", str(path))
+    keys: list[TrustedKey] = []
+    allowed = {"organisation", "role", "public_key", "valid_from", "valid_until", "keyid", "comment"}
+    for index, entry in enumerate(value["keys"][:MAX_TRUSTED_KEYS]):
+        where = doc.where(f"/keys/{index}")
+        if not isinstance(entry, dict) or set(entry) - allowed:
+            raise InputError(
+                "TRUSTED_KEYS_INVALID", f"a key entry has only the fields {sorted(allowed)}", where
+            )
+        for needed in ("organisation", "role", "public_key", "valid_from"):
+            if not isinstance(entry.get(needed), str) or not entry[needed].strip():
+                raise InputError("TRUSTED_KEYS_INVALID", f"{needed} is required", where)
+        public = _public_key(entry["public_key"], where)
+        keyid = key_id(public)
+        if entry.get("keyid") not in (None, keyid):
+            raise InputError("TRUSTED_KEYS_INVALID", "keyid does not match public_key", where)
+        until = entry.get("valid_until")
+        keys.append(
+            TrustedKey(
+                keyid=keyid,
+                organisation=entry["organisation"],
+                role=entry["role"],
+                public=public,
+                valid_from=_date(entry["valid_from"], where),
+                valid_until=_date(until, where) if until is not None else None,
+            )
+        )
+    return keys
+
+
+# --------------------------------------------------------------------------- envelopes
+
+
+def sign_statement(statement: dict[str, Any], key: Ed25519PrivateKey) -> bytes:
+    """A DSSE envelope (canonical JSON bytes, newline-terminated) over ``statement``."""
+    payload = rfc8785.dumps(statement)
+    signature = key.sign(pae(PAYLOAD_TYPE, payload))
+    envelope = {
+        "payloadType": PAYLOAD_TYPE,
+        "payload": base64.b64encode(payload).decode("ascii"),
+        "signatures": [
+            {"keyid": key_id(key.public_key()), "sig": base64.b64encode(signature).decode("ascii")}
+        ],
+    }
+    return rfc8785.dumps(envelope) + b"\n"
+
+
+@dataclass(frozen=True)
+class Opened:
+    statement: dict[str, Any]
+    key: TrustedKey | None  # the trusted key that verified it (None: no trusted key matched)
+
+
+def open_envelope(data: bytes, trusted: list[TrustedKey], where: str) -> Opened:
+    """Parse a DSSE envelope strictly and verify it against the trusted keys.
+
+    Raises SIGNATURE_INVALID for a malformed envelope or statement. Returns ``key=None``
+    when no trusted key produced any of its signatures.
+    """
+    if len(data) > MAX_ENVELOPE_BYTES:
+        raise InputError("SIGNATURE_INVALID", "envelope too large", where)
+    try:
+        envelope = loads_json(data, where)
+    except InputError as exc:
+        raise InputError("SIGNATURE_INVALID", f"not a DSSE envelope: {exc.code} {exc.message}", where) from None
+    if (
+        not isinstance(envelope, dict)
+        or envelope.get("payloadType") != PAYLOAD_TYPE
+        or not isinstance(envelope.get("payload"), str)
+        or not isinstance(envelope.get("signatures"), list)
+        or not envelope["signatures"]
+    ):
+        raise InputError("SIGNATURE_INVALID", f"not a DSSE envelope with payloadType {PAYLOAD_TYPE}", where)
+    try:
+        payload = base64.b64decode(envelope["payload"], validate=True)
+    except (binascii.Error, ValueError):
+        raise InputError("SIGNATURE_INVALID", "payload is not base64", where) from None
+    message = pae(PAYLOAD_TYPE, payload)
+    verified: TrustedKey | None = None
+    for entry in envelope["signatures"][:16]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("sig"), str):
+            raise InputError("SIGNATURE_INVALID", "signature entry without 'sig'", where)
+        try:
+            signature = base64.b64decode(entry["sig"], validate=True)
+        except (binascii.Error, ValueError):
+            raise InputError("SIGNATURE_INVALID", "sig is not base64", where) from None
+        for key in trusted:
+            if entry.get("keyid") not in (None, "", key.keyid):
+                continue
+            try:
+                key.public.verify(signature, message)
+            except InvalidSignature:
+                continue
+            verified = key
+            break
+        if verified:
+            break
+    try:
+        statement = loads_json(payload, where + "#payload")
+    except InputError as exc:
+        raise InputError("SIGNATURE_INVALID", f"payload: {exc.code} {exc.message}", where) from None
+    if (
+        not isinstance(statement, dict)
+        or statement.get("_type") != STATEMENT_TYPE
+        or not isinstance(statement.get("subject"), list)
+        or not isinstance(statement.get("predicateType"), str)
+    ):
+        raise InputError("SIGNATURE_INVALID", "payload is not an in-toto Statement v1", where)
+    return Opened(statement, verified)
+
+
+def subject_digests(statement: dict[str, Any]) -> list[str]:
+    found = []
+    for subject in statement.get("subject", []):
+        if isinstance(subject, dict) and isinstance(subject.get("digest"), dict):
+            value = subject["digest"].get("sha256")
+            if isinstance(value, str):
+                found.append("sha256:" + value)
+    return found
+
+
+def _valid_on(key: TrustedKey, as_of: date) -> bool:
+    return key.valid_from <= as_of and (key.valid_until is None or as_of <= key.valid_until)
+
+
+def _subject(digest: str, name: str) -> list[dict[str, Any]]:
+    return [{"name": name, "digest": {"sha256": digest.removeprefix("sha256:")}}]
+
+
+# --------------------------------------------------------------------------- bundles
+
+
+def bundle_statement(digest: str, bundle_id: str, organisation: str | None) -> dict[str, Any]:
+    return {
+        "_type": STATEMENT_TYPE,
+        "subject": _subject(digest, f"bundle:{bundle_id}"),
+        "predicateType": SUBMISSION_PREDICATE,
+        "predicate": {"bundle": {"id": bundle_id, "organisation": organisation, "digest": digest}},
+    }
+
+
+def sign_bundle(digest: str, bundle_id: str, organisation: str | None, key: Path) -> bytes:
+    return sign_statement(bundle_statement(digest, bundle_id, organisation), load_private_key(key))
+
+
+def require_signature(tree: StagedTree, digest: str, trusted_keys: Path, as_of: date) -> dict[str, Any]:
+    """Accept the bundle only if a trusted, valid key signed a statement over ``digest``.
+
+    Raises SIGNATURE_MISSING, SIGNATURE_INVALID, SIGNATURE_UNTRUSTED, SIGNATURE_EXPIRED or
+    SIGNATURE_SUBJECT_MISMATCH (the most telling problem when several signatures fail).
+    Returns who signed: key id, organisation, role, validity, and the signature file.
+    """
+    trusted = load_trusted_keys(trusted_keys)
+    if not tree.signatures:
+        raise InputError("SIGNATURE_MISSING", "the bundle carries no signatures/*.dsse.json", None)
+    problems: list[InputError] = []
+    for name, data in sorted(tree.signatures.items()):
+        where = f"signatures/{name}"
+        try:
+            opened = open_envelope(data, trusted, where)
+        except InputError as exc:
+            problems.append(exc)
+            continue
+        if opened.key is None:
+            problems.append(InputError("SIGNATURE_UNTRUSTED", "not signed by a trusted key", where))
+            continue
+        if opened.statement.get("predicateType") != SUBMISSION_PREDICATE:
+            problems.append(
+                InputError("SIGNATURE_INVALID", "not a bundle submission statement", where)
+            )
+            continue
+        if digest not in subject_digests(opened.statement):
+            problems.append(
+                InputError(
+                    "SIGNATURE_SUBJECT_MISMATCH",
+                    f"signed a different bundle ({', '.join(subject_digests(opened.statement))}),"
+                    f" this one is {digest}",
+                    where,
+                )
+            )
+            continue
+        if not _valid_on(opened.key, as_of):
+            problems.append(
+                InputError("SIGNATURE_EXPIRED", f"key not valid on {as_of.isoformat()}", where)
+            )
+            continue
+        return {**opened.key.describe(), "signature": where, "subject": digest}
+    rank = ["SIGNATURE_SUBJECT_MISMATCH", "SIGNATURE_EXPIRED", "SIGNATURE_UNTRUSTED", "SIGNATURE_INVALID"]
+    problems.sort(key=lambda e: rank.index(e.code) if e.code in rank else len(rank))
+    raise problems[0]
+
+
+# --------------------------------------------------------------------------- results
+
+
+def report_digest(report_bytes: bytes) -> str:
+    return "sha256:" + hashlib.sha256(report_bytes).hexdigest()
+
+
+def result_predicate(
+    result_dict: dict[str, Any], report_bytes: bytes, report_format: str, lang: str | None
+) -> dict[str, Any]:
+    bundle = result_dict.get("bundle") or {}
+    return {
+        "engine": result_dict.get("engine"),
+        "norm_set": result_dict.get("norm_set"),
+        "as_of": result_dict.get("as_of"),
+        "bundle": {"id": bundle.get("id"), "digest": bundle.get("digest")},
+        "inputs": result_dict.get("inputs") or {},
+        "summary": result_dict.get("summary"),
+        "report": {"digest": report_digest(report_bytes), "format": report_format, "lang": lang},
+    }
+
+
+def result_statement(
+    result_dict: dict[str, Any],
+    report_bytes: bytes,
+    key: Path,
+    *,
+    report_format: str = "json",
+    lang: str | None = None,
+) -> bytes:
+    """A signed in-toto statement of a check result (DSSE envelope JSON bytes)."""
+    digest = (result_dict.get("bundle") or {}).get("digest")
+    if not isinstance(digest, str) or not digest.startswith("sha256:"):
+        raise InputError("RESULT_INVALID", "the result carries no bundle digest", None)
+    statement = {
+        "_type": STATEMENT_TYPE,
+        "subject": _subject(digest, f"bundle:{(result_dict.get('bundle') or {}).get('id')}"),
+        "predicateType": RESULT_PREDICATE,
+        "predicate": result_predicate(result_dict, report_bytes, report_format, lang),
+    }
+    return sign_statement(statement, load_private_key(key))
+
+
+@dataclass
+class ResultClaim:
+    """A verified result statement: who signed and what it claims."""
+
+    signer: dict[str, Any]
+    bundle_digest: str
+    predicate: dict[str, Any]
+
+    @property
+    def report_digest(self) -> str:
+        return str((self.predicate.get("report") or {}).get("digest"))
+
+    @property
+    def norm_set_digest(self) -> str | None:
+        value = (self.predicate.get("norm_set") or {}).get("digest")
+        return str(value) if value is not None else None
+
+
+def verify_result(
+    envelope: bytes,
+    trusted_keys: Path,
+    *,
+    bundle_digest: str | None = None,
+    norm_set_digest: str | None = None,
+    report_bytes: bytes | None = None,
+    where: str = "result",
+) -> ResultClaim:
+    """Verify a signed result; compare it with the bundle, norm set and report given.
+
+    The key must be trusted and valid on the result's as-of date. Codes:
+    SIGNATURE_INVALID, SIGNATURE_UNTRUSTED, SIGNATURE_EXPIRED, SIGNATURE_SUBJECT_MISMATCH
+    (another bundle), NORM_SET_MISMATCH, REPORT_MISMATCH.
+    """
+    opened = open_envelope(envelope, load_trusted_keys(trusted_keys), where)
+    if opened.key is None:
+        raise InputError("SIGNATURE_UNTRUSTED", "not signed by a trusted key", where)
+    statement = opened.statement
+    if statement.get("predicateType") != RESULT_PREDICATE or not isinstance(
+        statement.get("predicate"), dict
+    ):
+        raise InputError("SIGNATURE_INVALID", "not a normenkader check-result statement", where)
+    predicate: dict[str, Any] = statement["predicate"]
+    digests = subject_digests(statement)
+    if len(digests) != 1:
+        raise InputError("SIGNATURE_INVALID", "a result statement has exactly one subject", where)
+    from ..timeutil import parse_date
+
+    try:
+        as_of = parse_date(str(predicate.get("as_of")))
+    except ValueError:
+        raise InputError("SIGNATURE_INVALID", "statement has no valid as_of date", where) from None
+    if not _valid_on(opened.key, as_of):
+        raise InputError("SIGNATURE_EXPIRED", f"key not valid on {as_of.isoformat()}", where)
+    if bundle_digest is not None and digests[0] != bundle_digest:
+        raise InputError(
+            "SIGNATURE_SUBJECT_MISMATCH",
+            f"the result is about bundle {digests[0]}, this bundle is {bundle_digest}",
+            where,
+        )
+    claim = ResultClaim(opened.key.describe(), digests[0], predicate)
+    if norm_set_digest is not None and claim.norm_set_digest != norm_set_digest:
+        raise InputError(
+            "NORM_SET_MISMATCH",
+            f"the result used norm set {claim.norm_set_digest}, these norms are {norm_set_digest}",
+            where,
+        )
+    if report_bytes is not None and report_digest(report_bytes) != claim.report_digest:
+        raise InputError(
+            "REPORT_MISMATCH",
+            f"report digest {report_digest(report_bytes)} differs from the signed {claim.report_digest}",
+            where,
+        )
+    return claim

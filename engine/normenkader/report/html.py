@@ -1,0 +1,201 @@
+"""The supervisor's report: one self-contained HTML file (no scripts, no external assets).
+
+Jinja2 with autoescaping renders ``templates/report.html.j2``; every string that comes from
+a bundle (ids, names, messages, values read) is escaped, and a Content-Security-Policy
+forbids any network access, script or external resource. The dependency graph is an
+inline SVG laid out here in layers (longest path from the norms without prerequisites);
+a blocked norm's incoming edges from prerequisites that did not pass are drawn thick and
+red, so a blocked subtree can be followed back to its root cause.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from graphlib import TopologicalSorter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup, escape
+
+from ..results import LETS_DEPENDANTS_RUN, SEVERITIES, STATUS_ORDER, Finding, Result, Status
+from ._shared import (
+    LABELS,
+    SEVERITY_LABELS,
+    STATUS_LABELS,
+    check_lang,
+    norm_of,
+    ordered,
+    pick,
+    verdict,
+)
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from ..norms.compiled import NormSet
+
+NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 104, 24, 56, 8, 8
+MAX_TABLE_ROWS = 200
+
+
+@dataclass
+class Node:
+    id: str
+    status: str
+    title: str
+    x: int
+    y: int
+    root_cause: bool
+
+
+@dataclass
+class Edge:
+    path: str
+    blocking: bool
+
+
+@dataclass
+class Graph:
+    width: int
+    height: int
+    nodes: list[Node]
+    edges: list[Edge]
+    standalone: list[Finding]
+
+
+def layout(findings: list[Finding], lang: str) -> Graph:
+    """Layered left-to-right layout of the evaluated norms that have dependencies."""
+    by_id = {f.norm_id: f for f in findings}
+    preds: dict[str, list[str]] = {
+        f.norm_id: sorted(p for p in f.prerequisites if p in by_id) for f in findings
+    }
+    linked = {n for n, ps in preds.items() if ps} | {p for ps in preds.values() for p in ps}
+    standalone = [by_id[n] for n in sorted(by_id) if n not in linked]
+    roots = {cause for f in findings for cause in f.root_causes}
+    layer: dict[str, int] = {}
+    order = list(TopologicalSorter({n: preds[n] for n in sorted(linked)}).static_order())
+    for norm_id in order:
+        layer[norm_id] = max((layer[p] + 1 for p in preds[norm_id]), default=0)
+    columns: dict[int, list[str]] = {}
+    for norm_id in sorted(linked):
+        columns.setdefault(layer[norm_id], []).append(norm_id)
+    row: dict[str, float] = {}
+    for index in sorted(columns):
+        members = columns[index]
+        if index > 0:  # barycentre of the prerequisites' rows, ties by id
+            members.sort(key=lambda n: (sum(row[p] for p in preds[n]) / len(preds[n]), n))
+        for position, norm_id in enumerate(members):
+            row[norm_id] = position
+    nodes = [
+        Node(
+            id=norm_id,
+            status=by_id[norm_id].status.value,
+            title=pick(by_id[norm_id].title, lang),
+            x=PAD + layer[norm_id] * (NODE_W + GAP_X),
+            y=PAD + int(row[norm_id]) * (NODE_H + GAP_Y),
+            root_cause=norm_id in roots,
+        )
+        for norm_id in sorted(linked)
+    ]
+    place = {node.id: node for node in nodes}
+    edges = []
+    for norm_id in sorted(linked):
+        finding = by_id[norm_id]
+        for prerequisite in preds[norm_id]:
+            a, b = place[prerequisite], place[norm_id]
+            x1, y1 = a.x + NODE_W, a.y + NODE_H // 2
+            x2, y2 = b.x - 4, b.y + NODE_H // 2
+            mid = (x1 + x2) // 2
+            blocking = (
+                finding.status is Status.BLOCKED
+                and Status(by_id[prerequisite].status) not in LETS_DEPENDANTS_RUN
+            )
+            edges.append(Edge(f"M{x1},{y1} C{mid},{y1} {mid},{y2} {x2},{y2}", blocking))
+    edges.sort(key=lambda e: e.blocking)  # blocking edges on top
+    width = PAD * 2 + (max(layer.values(), default=0) + 1) * (NODE_W + GAP_X) - GAP_X
+    rows = max((len(c) for c in columns.values()), default=0)
+    height = PAD * 2 + rows * (NODE_H + GAP_Y) - GAP_Y
+    return Graph(width if linked else 0, height if linked else 0, nodes, edges, standalone)
+
+
+def _scalar(value: Any) -> Markup:
+    if isinstance(value, float):
+        return escape(f"{value:.4g}")
+    if isinstance(value, str | int | bool) or value is None:
+        return escape("—" if value is None else json.dumps(value) if isinstance(value, bool)
+                      else str(value))
+    return Markup("<code>{}</code>").format(
+        json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)[:2000]
+    )
+
+
+def show(value: Any, depth: int = 0) -> Markup:
+    """Render a measured value generically: tables for records, key/value for mappings."""
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        columns: list[str] = []
+        for record in value:
+            columns.extend(k for k in record if k not in columns)
+        head = Markup("").join(Markup("<th>{}</th>").format(c) for c in columns)
+        rows = Markup("").join(
+            Markup("<tr>{}</tr>").format(
+                Markup("").join(
+                    Markup("<td>{}</td>").format(_scalar(record.get(c))) for c in columns
+                )
+            )
+            for record in value[:MAX_TABLE_ROWS]
+        )
+        more = ""
+        if len(value) > MAX_TABLE_ROWS:
+            more = Markup("<p class='muted'>… {} more</p>").format(len(value) - MAX_TABLE_ROWS)
+        return Markup("<table class='metrics'><thead><tr>{}</tr></thead><tbody>{}</tbody>"
+                      "</table>{}").format(head, rows, more)
+    if isinstance(value, dict) and value and depth < 2:
+        rows = Markup("").join(
+            Markup("<tr><th>{}</th><td>{}</td></tr>").format(key, show(item, depth + 1))
+            for key, item in value.items()
+        )
+        return Markup("<table class='kv'>{}</table>").format(rows)
+    return _scalar(value)
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(Path(__file__).with_name("templates"))),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["show"] = show
+    return env
+
+
+def render(result: Result, *, lang: str = "nl", norm_set: NormSet | None = None) -> str:
+    """The whole report as one HTML document."""
+    lang = check_lang(lang)
+    findings = ordered(result.findings)
+    summary = result.summary()
+    norms = {f.norm_id: norm_of(norm_set, f.norm_id) for f in findings}
+    context = {
+        "lang": lang,
+        "result": result,
+        "summary": summary,
+        "statuses": [s.value for s in STATUS_ORDER],
+        "severities": SEVERITIES,
+        "findings": findings,
+        "status_of": {f.norm_id: f.status.value for f in result.findings},
+        "norms": norms,
+        "graph": layout(sorted(result.findings, key=lambda f: f.norm_id), lang),
+        "node": {"w": NODE_W, "h": NODE_H},
+        "verdict": verdict(result),
+        "L": {key: value[lang] for key, value in LABELS.items()},
+        "S": {key: value[lang] for key, value in STATUS_LABELS.items()},
+        "SEV": {key: value[lang] for key, value in SEVERITY_LABELS.items()},
+        "pick": lambda text: pick(text, lang),
+    }
+    return _environment().get_template("report.html.j2").render(context)

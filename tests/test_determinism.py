@@ -1,0 +1,46 @@
+"""Same norms, bundle and as-of date: byte-identical JSON, whatever PYTHONHASHSEED or TZ."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import AS_OF, ENGINE_BUNDLE, ENGINE_NORMS, run_cli
+
+
+def report(env: dict[str, str], bundle: Path = ENGINE_BUNDLE) -> str:
+    run = run_cli("check", bundle, "--norms", ENGINE_NORMS, "--as-of", AS_OF, "--format", "json",
+                  env=env)
+    assert run.code in (0, 1), run.stderr
+    return run.stdout
+
+
+def test_json_is_byte_identical_across_hash_seeds_time_zones_and_locales() -> None:
+    outputs = {
+        report({"PYTHONHASHSEED": "0", "TZ": "UTC", "LC_ALL": "C"}),
+        report({"PYTHONHASHSEED": "1", "TZ": "Pacific/Kiritimati", "LC_ALL": "C.UTF-8"}),
+        report({"PYTHONHASHSEED": "12345", "TZ": "America/Anchorage", "NORMENKADER_NO_CACHE": "1"}),
+    }
+    assert len(outputs) == 1
+    data = json.loads(outputs.pop())
+    assert data["as_of"] == AS_OF
+    assert data["norm_set"]["digest"].startswith("sha256:")
+    assert data["bundle"]["digest"].startswith("sha256:")
+    assert [f["norm_id"] for f in data["findings"]] == sorted(f["norm_id"] for f in data["findings"])
+
+
+def test_bundle_digest_ignores_location_and_changes_with_content(tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "elsewhere"
+    shutil.copytree(ENGINE_BUNDLE, copy)
+    first = json.loads(report({}))["bundle"]["digest"]
+    assert json.loads(report({}, copy))["bundle"]["digest"] == first
+    (copy / "docs" / "dictionary.md").write_text("# changed\n")
+    assert json.loads(report({}, copy))["bundle"]["digest"] != first
+
+
+def test_norm_set_digest_is_independent_of_the_cache(tmp_path: Path) -> None:
+    cached = json.loads(report({}))["norm_set"]["digest"]
+    fresh = json.loads(report({"NORMENKADER_NO_CACHE": "1"}))["norm_set"]["digest"]
+    assert cached == fresh
