@@ -230,11 +230,26 @@ GENERATED = (
 )
 
 
+class _Dumper(yaml.SafeDumper):
+    """Mappings as blocks, lists of plain values inline: one item per few lines."""
+
+
+def _represent_list(dumper: yaml.SafeDumper, value: list[Any]) -> yaml.Node:
+    flow = all(not isinstance(v, dict | list) for v in value)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flow)
+
+
+def _represent_dict(dumper: yaml.SafeDumper, value: dict[str, Any]) -> yaml.Node:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", value.items(), flow_style=False)
+
+
+_Dumper.add_representer(list, _represent_list)
+_Dumper.add_representer(dict, _represent_dict)
+
+
 def dump(data: dict[str, Any]) -> str:
-    """Deterministic YAML for a catalogue file (short lists inline)."""
-    body = yaml.safe_dump(
-        data, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None
-    )
+    """Deterministic YAML for a catalogue file (mappings as blocks, short lists inline)."""
+    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
     return GENERATED + body
 
 
