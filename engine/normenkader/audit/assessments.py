@@ -361,3 +361,58 @@ def append_assessment(path: Path, item: Assessment) -> None:
             write_atomic(path, candidate)
         finally:
             fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
+def judge_bundle(
+    bundle: Path,
+    norm_id: str,
+    *,
+    verdict: str,
+    note: str,
+    assessor: str,
+    day: date,
+    carry_over: bool,
+    norm_paths: list[Path] | None = None,
+    profile: str | None = None,
+) -> tuple[Assessment, Finding]:
+    """Build a judgement of ``norm_id`` on ``bundle``, pinned to the evidence the engine
+    uses for that norm today (evaluated exactly as ``check`` does, at ``day``).
+
+    Returns the judgement and the current finding (so the caller can warn when the norm
+    does not await a judgement). ``carry_over`` scopes it to the system (register id)
+    instead of the single bundle.
+    """
+    import tempfile
+
+    from ..engine import Options, evaluate
+    from ..evidence.bundle import open_bundle
+    from ..norms.compiled import load_norm_set
+
+    if verdict not in VERDICTS:
+        raise InputError("USAGE", f"verdict must be one of {', '.join(VERDICTS)}")
+    for key, value in (("note", note), ("assessor", assessor)):
+        if not value.strip():
+            raise InputError("USAGE", f"--{key} must not be empty")
+    norm_set = load_norm_set(norm_paths, profile, only=[norm_id])
+    if norm_id not in norm_set.norms:
+        raise InputError("UNKNOWN_NORM", f"no norm {norm_id!r} in the norm set")
+    with tempfile.TemporaryDirectory(prefix="normenkader-") as staging:
+        opened = open_bundle(bundle, None, Path(staging))
+        result = evaluate(norm_set, opened, Options(as_of=day))
+        system = str(opened.system.get("register_id") or "") or None
+        if carry_over and system is None:
+            raise InputError(
+                "USAGE", "--carry-over needs a system.register_id in the bundle manifest"
+            )
+        finding = next(f for f in result.findings if f.norm_id == norm_id)
+        item = Assessment(
+            norm=norm_id,
+            verdict=verdict,
+            assessor=" ".join(assessor.split()),
+            date=day,
+            note=note.strip(),
+            bundle=opened.id,
+            system=system if carry_over else None,
+            evidence=evidence_digests(finding),
+        )
+    return item, finding

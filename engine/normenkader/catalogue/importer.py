@@ -149,7 +149,8 @@ def compare(snapshot: Snapshot, committed: dict[str, Catalogue]) -> ImportReport
                         if old.data.get("fingerprint") not in (None, value):
                             changes.meaning_changed.append(ident)
                         continue
-                    change = _list_change(ident, key, old.data.get(key), value)
+                    default: Any = [] if isinstance(value, list) else None
+                    change = _list_change(ident, key, old.data.get(key, default), value)
                     if change:
                         changes.changed.append(change)
         changes.untitled = [

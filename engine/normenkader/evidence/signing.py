@@ -236,6 +236,7 @@ def open_envelope(data: bytes, trusted: list[TrustedKey], where: str) -> Opened:
         raise InputError("SIGNATURE_INVALID", "payload is not base64", where) from None
     message = pae(PAYLOAD_TYPE, payload)
     verified: TrustedKey | None = None
+    named_but_failed = False
     for entry in envelope["signatures"][:16]:
         if not isinstance(entry, dict) or not isinstance(entry.get("sig"), str):
             raise InputError("SIGNATURE_INVALID", "signature entry without 'sig'", where)
@@ -249,11 +250,16 @@ def open_envelope(data: bytes, trusted: list[TrustedKey], where: str) -> Opened:
             try:
                 key.public.verify(signature, message)
             except InvalidSignature:
+                named_but_failed = named_but_failed or entry.get("keyid") == key.keyid
                 continue
             verified = key
             break
         if verified:
             break
+    if verified is None and named_but_failed:
+        raise InputError(
+            "SIGNATURE_INVALID", "the signature by a trusted key does not verify (altered?)", where
+        )
     try:
         statement = loads_json(payload, where + "#payload")
     except InputError as exc:

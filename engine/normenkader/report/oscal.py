@@ -134,7 +134,7 @@ def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None)
             }
         ]
     summary = result.summary()
-    document = {
+    document: dict[str, Any] = {
         "assessment-results": {
             "uuid": stable_uuid(key, "assessment-results"),
             "metadata": metadata,
@@ -173,7 +173,11 @@ def _norm_observation(
 ) -> str:
     uuid = stable_uuid(key, "evaluation", finding.norm_id)
     measured = {
-        check.kind: {"status": check.status.value, "values": check.values, "thresholds": check.thresholds}
+        check.kind: {
+            "status": check.status.value,
+            "values": check.values,
+            "thresholds": check.thresholds,
+        }
         for check in finding.checks
     }
     observation: dict[str, Any] = {
@@ -186,7 +190,9 @@ def _norm_observation(
         "collected": _stamp(result.as_of),
     }
     if measured:
-        observation["remarks"] = json.dumps(measured, ensure_ascii=False, sort_keys=True, default=str)
+        observation["remarks"] = json.dumps(
+            measured, ensure_ascii=False, sort_keys=True, default=str
+        )
     if finding.facts:
         observation["props"].extend(
             _prop("fact", f"{name}={json.dumps(value, default=str)}")

@@ -39,7 +39,9 @@ BASE = "BUNDLEROOT"
 def _rule(finding: Finding, norm_set: NormSet | None, lang: str) -> dict[str, Any]:
     norm = norm_of(norm_set, finding.norm_id)
     description = pick(norm.description, lang) if norm is not None else ""
-    sources = [f"{s.get('catalogue')} {s.get('id')} ({s.get('version')})" for s in finding.derived_from]
+    sources = [
+        f"{s.get('catalogue')} {s.get('id')} ({s.get('version')})" for s in finding.derived_from
+    ]
     lines = [pick(finding.title, lang)]
     if description:
         lines += ["", description]

@@ -1,0 +1,142 @@
+"""``normenkader diff``, ``normenkader waivers lint`` and ``normenkader assess``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import click
+
+from ..errors import InputError
+
+
+def _day(value: str | None, option: str) -> date:
+    if value is None:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError("USAGE", f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@click.command()
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
+def diff(old: Path, new: Path, fmt: str, lang: str) -> None:
+    """Compare two JSON results: new problems, fixed problems, changed reasons.
+
+    Exit 1 when NEW has a problem (fail, missing, blocked, review) or an error that OLD
+    did not have, else 0.
+    """
+    from ..audit.diff import compare, load_result
+
+    result = compare(load_result(old), load_result(new))
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, sort_keys=True))
+    else:
+        sections = (
+            ("new problems", result.new_problems),
+            ("fixed", result.fixed),
+            ("changed", result.changed),
+            ("new errors", result.new_errors),
+        )
+        for heading, changes in sections:
+            click.echo(f"{heading}: {len(changes)}")
+            for change in changes:
+                title = change.title.get(lang) or change.title.get("en") or ""
+                click.echo(
+                    f"  {change.norm_id:<12} {change.severity:<8} "
+                    f"{change.old_status or '-'}/{change.old_reason or '-'} -> "
+                    f"{change.new_status or '-'}/{change.new_reason or '-'}  {title}"
+                )
+        for heading, ids in (("norms added", result.added), ("norms removed", result.removed)):
+            if ids:
+                click.echo(f"{heading}: {', '.join(ids)}")
+    sys.exit(1 if result.new_problems or result.new_errors else 0)
+
+
+@click.group()
+def waivers() -> None:
+    """Work with waiver files."""
+
+
+@waivers.command("lint")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--policy", type=click.Path(path_type=Path), help="Waiver policy file.")
+@click.option("--as-of", "as_of", default=None, help="Judge expiry at this date (default today).")
+@click.option("--norms", "norm_paths", multiple=True, type=click.Path(path_type=Path),
+              help="Norm files/folders (default: the shipped library).")
+@click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
+def lint(file: Path, policy: Path | None, as_of: str | None, norm_paths: tuple[Path, ...],
+         lang: str) -> None:
+    """Report refused (unknown norm, not waivable, self-approved, too long), expired,
+    not yet valid and soon-expiring waivers in FILE.
+
+    Exit 0 when clean or only warnings, 1 when a waiver is refused or expired, 3 when the
+    file is malformed (missing or unknown fields, bad dates).
+    """
+    from ..audit.waivers import lint_waivers
+    from ..norms.compiled import load_norm_set
+
+    norm_set = load_norm_set(list(norm_paths) or None)
+    known = {norm.id: norm.waivable for norm in norm_set.norms.values()}
+    problems = lint_waivers(file, policy, known, _day(as_of, "--as-of"))
+    for problem in problems:
+        detail = f" ({problem['detail']})" if problem["detail"] else ""
+        click.echo(
+            f"{file}:{problem['line']}: {problem['level']} {problem['code']}{detail}: "
+            f"{problem['id']} {problem['norm_id']}: {problem['message'][lang]}"
+        )
+    errors = sum(p["level"] == "error" for p in problems)
+    click.echo(f"{file}: {errors} errors, {len(problems) - errors} warnings", err=True)
+    sys.exit(1 if errors else 0)
+
+
+@click.command()
+@click.argument("bundle", type=click.Path(path_type=Path))
+@click.option("--norm", "norm_id", required=True, help="The norm judged (e.g. NK.HUM.02).")
+@click.option("--verdict", type=click.Choice(["pass", "fail"]), required=True)
+@click.option("--note", required=True, help="What was judged and why (kept in the report).")
+@click.option("--assessor", required=True, help="Who judges (name and organisation).")
+@click.option("--file", "target", required=True, type=click.Path(path_type=Path),
+              help="Assessments file to append to (created when absent).")
+@click.option("--date", "day", default=None, help="Date of the judgement (default today).")
+@click.option("--carry-over", is_flag=True,
+              help="Let the judgement hold for later bundles of the same system while the "
+              "evidence is unchanged (default: this bundle only).")
+@click.option("--profile", default=None, help="Profile name or file (default: full).")
+@click.option("--norms", "norm_paths", multiple=True, type=click.Path(path_type=Path),
+              help="Norm files/folders (default: the shipped library).")
+def assess(bundle: Path, norm_id: str, verdict: str, note: str, assessor: str, target: Path,
+           day: str | None, carry_over: bool, profile: str | None,
+           norm_paths: tuple[Path, ...]) -> None:
+    """Record a supervisor's verdict on a norm for BUNDLE, pinned to the digests of the
+    evidence the norm uses now, by appending it atomically to the assessments file."""
+    from ..audit.assessments import append_assessment, judge_bundle
+    from ..results import Status
+
+    item, finding = judge_bundle(
+        bundle,
+        norm_id,
+        verdict=verdict,
+        note=note,
+        assessor=assessor,
+        day=_day(day, "--date"),
+        carry_over=carry_over,
+        norm_paths=list(norm_paths) or None,
+        profile=profile,
+    )
+    append_assessment(target, item)
+    pins = ", ".join(f"{k} {v[:19]}…" for k, v in sorted(item.evidence.items())) or "no evidence"
+    click.echo(f"recorded {item.verdict} on {item.norm} for {item.bundle} ({pins}) in {target}")
+    if finding.status is not Status.REVIEW:
+        click.echo(
+            f"warning: {norm_id} is {finding.status.value} ({finding.reason.value}) now; a "
+            "judgement decides only a norm that awaits review",
+            err=True,
+        )

@@ -1,0 +1,117 @@
+"""Markdown for a pull-request comment: the verdict, counts, and what needs attention.
+
+Bundle-supplied text is escaped for Markdown *and* HTML (GitHub renders inline HTML), and
+table cells cannot break out of their row.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import TYPE_CHECKING
+
+from ..results import STATUS_ORDER, Finding, Result, Status
+from ._shared import (
+    FAILING,
+    LABELS,
+    SEVERITY_LABELS,
+    check_lang,
+    ordered,
+    pick,
+    status_label,
+    verdict,
+)
+
+if TYPE_CHECKING:
+    from ..norms.compiled import NormSet
+
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+ICONS = {
+    "fail": "🔴", "missing": "🟠", "blocked": "🟣", "error": "⚫", "review": "🟡",
+    "waived": "🔵", "pass": "🟢", "not_applicable": "⚪",
+}
+MAX_ROWS = 100
+
+
+def escape(text: object) -> str:
+    """Plain text that stays plain text in GitHub-flavoured Markdown, in a table cell too."""
+    value = " ".join(str(text or "").split())
+    value = html.escape(value, quote=False)
+    return _SPECIAL.sub(r"\\\1", value)
+
+
+def _row(finding: Finding, lang: str) -> str:
+    cause = ""
+    severity = SEVERITY_LABELS.get(finding.severity, {}).get(lang, finding.severity)
+    if finding.root_causes:
+        cause = " ← " + ", ".join(f"`{c}`" for c in finding.root_causes)
+    return (
+        f"| {ICONS.get(finding.status.value, '')} {status_label(finding.status.value, lang)} "
+        f"| `{finding.norm_id}` | {severity} "
+        f"| {escape(pick(finding.title, lang))} | {escape(pick(finding.message, lang))}{cause} |"
+    )
+
+
+def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None) -> str:
+    lang = check_lang(lang)
+    summary = result.summary()
+    head = verdict(result)
+    lines = [
+        f"## normenkader: {LABELS[head][lang]}",
+        "",
+        f"{LABELS['bundle'][lang]} `{escape(result.bundle.get('id'))}` · "
+        f"{LABELS['as_of'][lang]} {escape(result.as_of)} · "
+        f"{LABELS['profile'][lang]} `{escape(result.norm_set.get('profile'))}`",
+        "",
+        "| " + " | ".join(
+            f"{ICONS[s.value]} {status_label(s.value, lang)}" for s in STATUS_ORDER
+        ) + " |",
+        "|" + "---:|" * len(STATUS_ORDER),
+        "| " + " | ".join(str(summary["by_status"][s.value]) for s in STATUS_ORDER) + " |",
+        "",
+    ]
+    attention = [f for f in ordered(result.findings) if f.status in (*FAILING, Status.ERROR)]
+    columns = (
+        f"| {LABELS['status'][lang]} | Norm | {LABELS['severity'][lang]} | "
+        f"{LABELS['findings'][lang]} | {LABELS['message'][lang]} |"
+    )
+    if attention:
+        lines += [f"### {LABELS['non_compliant'][lang]}", "", columns, "|---|---|---|---|---|"]
+        lines += [_row(f, lang) for f in attention[:MAX_ROWS]]
+        if len(attention) > MAX_ROWS:
+            lines.append(f"\n… {len(attention) - MAX_ROWS} more")
+        lines.append("")
+    for status, key in ((Status.REVIEW, "verdict_open"), (Status.WAIVED, "waiver")):
+        group = [f for f in ordered(result.findings) if f.status is status]
+        if not group:
+            continue
+        lines += [
+            f"<details><summary>{ICONS[status.value]} {LABELS[key][lang]}: {len(group)}</summary>",
+            "",
+            columns,
+            "|---|---|---|---|---|",
+            *[_row(f, lang) for f in group[:MAX_ROWS]],
+        ]
+        if status is Status.WAIVED:
+            lines.append("")
+            for f in group[:MAX_ROWS]:
+                w = f.waiver or {}
+                lines.append(
+                    f"- `{f.norm_id}`: {escape(w.get('id'))}, "
+                    f"{LABELS['approver'][lang].lower()} {escape(w.get('approver'))}, "
+                    f"{LABELS['until'][lang]} {escape(w.get('expires'))}"
+                )
+        lines += ["", "</details>", ""]
+    if result.notices:
+        lines += [f"### {LABELS['notices'][lang]}", ""]
+        lines += [
+            f"- `{escape(n.get('code'))}` `{escape(n.get('norm_id', ''))}`: "
+            f"{escape(pick(n.get('message'), lang))}"
+            for n in result.notices[:MAX_ROWS]
+        ]
+        lines.append("")
+    lines.append(
+        f"<sub>normenkader {escape(result.engine.get('version'))} · bundle "
+        f"{escape(result.bundle.get('digest'))}</sub>"
+    )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,1 @@
+"""Builders of hostile bundles, made in code (no binary blobs), and a sandboxed CLI runner."""
