@@ -63,28 +63,48 @@ class CelSyntaxError(Exception):
 
 
 class Expression:
-    """A compiled CEL expression with the top-level names it reads."""
+    """A CEL expression, compiled on first use (or at once with ``strict=True``).
 
-    __slots__ = ("names", "program", "source")
+    Lint and the norm-set compiler use ``strict=True`` so every syntax error is reported
+    with its position; a ``check`` run from the validated cache compiles only the
+    expressions of norms that actually reach their checks.
+    """
 
-    def __init__(self, source: str) -> None:
+    __slots__ = ("_program", "source")
+
+    def __init__(self, source: str, strict: bool = True) -> None:
         self.source = source
-        try:
-            self.program = cel_module().compile(source)
-        except ValueError as exc:
-            text = str(exc)
-            match = _POSITION.search(text)
-            if match:
-                raise CelSyntaxError(
-                    match.group(3).strip(), int(match.group(1)), int(match.group(2)) + 1
-                ) from None
-            raise CelSyntaxError(text.splitlines()[0], 1, 1) from None
-        self.names: tuple[str, ...] = tuple(self.program.variables())
+        self._program: Any = None
+        if strict:
+            self._compile()
+
+    def _compile(self) -> Any:
+        if self._program is None:
+            try:
+                self._program = cel_module().compile(self.source)
+            except ValueError as exc:
+                text = str(exc)
+                match = _POSITION.search(text)
+                if match:
+                    raise CelSyntaxError(
+                        match.group(3).strip(), int(match.group(1)), int(match.group(2)) + 1
+                    ) from None
+                raise CelSyntaxError(text.splitlines()[0], 1, 1) from None
+        return self._program
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Top-level names the expression reads (macro variables included)."""
+        return tuple(self._compile().variables())
 
     def evaluate(self, context: Any) -> Any:
         """Evaluate against a ``cel.Context``; CEL runtime failures raise ``EvaluationError``."""
         try:
-            return self.program.execute(context)
+            program = self._compile()
+        except CelSyntaxError as exc:
+            raise EvaluationError(f"does not compile: {exc}") from None
+        try:
+            return program.execute(context)
         except Exception as exc:  # the extension raises several builtin types
             raise EvaluationError(_clean(str(exc))) from None
 

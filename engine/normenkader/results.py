@@ -6,7 +6,7 @@ Every renderer (JSON, terminal, HTML, SARIF, JUnit, OSCAL, Markdown) reads only 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -113,7 +113,10 @@ class Finding:
     judgement: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = dict(self.__dict__)
+        data["evidence"] = [dict(use.__dict__) for use in self.evidence]
+        data["checks"] = [dict(check.__dict__) for check in self.checks]
+        return data
 
 
 @dataclass

@@ -47,20 +47,15 @@ class ExprCheck:
     def __init__(self, config: ExprConfig, norm: CompiledNorm) -> None:
         self.config = config
         try:
-            self.expression = Expression(config.expr)
+            self.expression = Expression(config.expr, strict=norm.strict)
         except CelSyntaxError as exc:
             raise CheckConfigError(exc.message, "expr", exc.line, exc.column) from None
         self.witness: Expression | None = None
         if config.witness:
             try:
-                self.witness = Expression(config.witness)
+                self.witness = Expression(config.witness, strict=norm.strict)
             except CelSyntaxError as exc:
                 raise CheckConfigError(exc.message, "witness", exc.line, exc.column) from None
-        norm.check_names(self.expression.names, "expr")
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return self.expression.names
 
     def evaluate(self, ctx: NormContext) -> CheckResult:
         explain = self.config.explain or {}

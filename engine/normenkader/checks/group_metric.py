@@ -18,8 +18,8 @@ Example::
 
 Thresholds live in the norm's ``params`` so profiles can tailor them; a
 fairness-requirements document decided *before* the dataset's date may tighten them (a
-narrower band, a larger minimum group size), add metrics and groupings, and name the
-reference group. The verdict is ``fail`` when some comparison's (Holm-adjusted) interval
+narrower band for a metric the check compares, a larger minimum group size), add groupings
+and name the reference group. The verdict is ``fail`` when some comparison's (Holm-adjusted) interval
 lies wholly outside its band, ``pass`` when every comparison's lies wholly inside, and
 ``review`` otherwise; the values carry the full per-group table.
 """
@@ -212,7 +212,7 @@ def _tighten(
         if metric not in METRIC_NAMES:
             continue
         if metric not in settings.metrics:
-            settings.metrics = (*settings.metrics, metric)
+            continue  # a declared metric this check does not compare: another norm's
         if "band" in entry:
             low, high = _band(entry["band"], f"{requirements.id} metrics.{metric}.band")
             current = settings.bands[metric]

@@ -57,17 +57,16 @@ class CompiledNorm:
     review_prompt: dict[str, str] | None = None
     checks: list[Any] = field(default_factory=list)
     condition: Expression | None = None
+    #: compile every expression now (lint, validation); else on first use
+    strict: bool = False
 
     @property
     def set(self) -> str:
         return self.id.split(".")[1]
 
-    def check_names(self, names: tuple[str, ...], where: str) -> None:
-        """Hook for check kinds to validate the names an expression reads (reserved)."""
-
     def compile(self) -> None:
-        """Compile applies_if and every check (raises CelSyntaxError / CheckConfigError)."""
-        self.condition = Expression(self.applies_if) if self.applies_if else None
+        """Build applies_if and every check (raises CelSyntaxError / CheckConfigError)."""
+        self.condition = Expression(self.applies_if, self.strict) if self.applies_if else None
         self.checks = [build(config, self) for config in self.check_configs]
 
     def expression_sources(self) -> list[str]:
@@ -263,6 +262,7 @@ def validate_norm(document: Document) -> dict[str, Any] | list[str]:
         except CelSyntaxError as exc:
             problems.append(_cel_problem(document, "/applies_if", exc))
     norm = _from_validated(data)
+    norm.strict = True
     for index, config in enumerate(norm.check_configs):
         try:
             build(config, norm)

@@ -18,7 +18,14 @@ if TYPE_CHECKING:
 
 
 def to_json(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    """Canonical-style JSON: sorted keys, compact (the C encoder), one trailing newline.
+
+    Pipe it through ``python -m json.tool`` or ``jq`` to read it.
+    """
+    return (
+        json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        + "\n"
+    )
 
 
 def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None) -> str:

@@ -1,0 +1,96 @@
+"""Plain-text renderings of coverage and import reports (the CLI prints them)."""
+
+from __future__ import annotations
+
+from .coverage import STATUSES, CoverageReport
+from .importer import ImportReport
+
+LABELS = {
+    "en": {"covered": "covered", "judgement_only": "judgement-only", "not_covered": "not covered",
+           "uncovered": "UNCOVERED"},
+    "nl": {"covered": "gedekt", "judgement_only": "alleen oordeel", "not_covered": "niet gedekt",
+           "uncovered": "ONGEDEKT"},
+}
+
+
+def coverage_table(report: CoverageReport, lang: str = "en", show_all: bool = False) -> str:
+    labels = LABELS.get(lang, LABELS["en"])
+    lines: list[str] = [f"norms: {report.norms}"]
+    for cov in report.catalogues:
+        counts = cov.counts()
+        summary = ", ".join(f"{counts[s]} {labels[s]}" for s in STATUSES)
+        lines.append("")
+        lines.append(f"{cov.catalogue.key}: {len(cov.rows)} items: {summary}")
+        if cov.measures_total:
+            lines.append(f"  measures cited by norms: {cov.measures_cited}/{cov.measures_total}")
+        width = max((len(r["id"]) for r in cov.rows), default=10)
+        for row in cov.rows:
+            if row["status"] == "covered" and not show_all:
+                continue
+            status = labels[row["status"]]
+            detail = ""
+            if row["status"] == "covered":
+                detail = ", ".join(row["norms"])
+            elif "reason" in row:
+                detail = row["reason"]
+            elif row.get("via_measures"):
+                detail = "(only via measures: " + ", ".join(row["via_measures"]) + ")"
+            lines.append(f"  {row['id']:<{width}}  {status:<15} {row['title']}")
+            if detail:
+                lines.append(f"  {'':<{width}}  {'':<15} -> {detail}")
+    if report.unresolved:
+        lines.append("")
+        lines.append(f"unresolved citations: {len(report.unresolved)}")
+        for u in report.unresolved:
+            lines.append(
+                f"  {u['norm']}: {u['catalogue']} {u['id']} ({u['version']}): {u['problem']}"
+            )
+    if report.stale:
+        lines.append("")
+        lines.append(f"stale entries in judgement-only.yaml: {len(report.stale)}")
+        for s in report.stale:
+            lines.append(f"  {s['catalogue']} {s['id']} ({s['version']}): {s['problem']}")
+    for notice in report.notices:
+        lines.append(f"notice: {notice}")
+    lines.append("")
+    lines.append("complete" if report.complete else "INCOMPLETE: items silently uncovered or "
+                 "citations unresolved")
+    return "\n".join(lines) + "\n"
+
+
+def import_text(report: ImportReport) -> str:
+    lines = [
+        f"source: {report.source} ({report.form}, version {report.version or 'unknown'}"
+        + (f", commit {report.commit[:12]}" if report.commit else "")
+        + ")"
+    ]
+    for cat in report.catalogues:
+        against = cat.compared_with or "nothing committed"
+        state = "identical" if cat.identical else "changed"
+        lines.append(f"{cat.catalogue} {cat.version} vs {against}: {state}")
+        for section, ids in cat.added.items():
+            lines.append(f"  + {len(ids)} {section}: {', '.join(ids)}")
+        for section, ids in cat.removed.items():
+            lines.append(f"  - {len(ids)} {section}: {', '.join(ids)}")
+        for change in cat.changed:
+            parts = []
+            if change.get("added"):
+                parts.append("+" + " +".join(map(str, change["added"])))
+            if change.get("removed"):
+                parts.append("-" + " -".join(map(str, change["removed"])))
+            if change.get("reordered"):
+                parts.append("reordered")
+            if "new" in change:
+                parts.append(f"{change['old']!r} -> {change['new']!r}")
+            lines.append(f"  ~ {change['id']} {change['field']}: {' '.join(parts)}")
+        if cat.meaning_changed:
+            lines.append(
+                f"  ! upstream title changed (check our title): {', '.join(cat.meaning_changed)}"
+            )
+        if cat.untitled:
+            lines.append(f"  ? {len(cat.untitled)} items need our own title")
+    for warning in report.warnings:
+        lines.append(f"warning: {warning}")
+    for path in report.written:
+        lines.append(f"wrote {path}")
+    return "\n".join(lines) + "\n"
