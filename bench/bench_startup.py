@@ -26,11 +26,15 @@ def timed(command: list[str], env: dict[str, str], runs: int) -> list[float]:
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
-        completed = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        completed = subprocess.run(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         samples.append(time.perf_counter() - start)
         if completed.returncode not in (0, 1):
-            sys.exit(f"command failed ({completed.returncode}): {' '.join(command)}\n"
-                     f"{completed.stderr.decode()}")
+            sys.exit(
+                f"command failed ({completed.returncode}): {' '.join(command)}\n"
+                f"{completed.stderr.decode()}"
+            )
     return samples
 
 

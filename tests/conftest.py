@@ -27,8 +27,12 @@ class Run:
     stderr: str
 
 
-def run_cli(*args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None,
-            timeout: float = 120) -> Run:
+def run_cli(
+    *args: str | Path,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 120,
+) -> Run:
     """Run the real `normenkader` command line in a fresh interpreter."""
     full_env = dict(os.environ)
     full_env.setdefault("NORMENKADER_NO_CACHE", "")
@@ -62,7 +66,9 @@ def norms(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Keep the compiled norm-set cache out of the user's home."""
     monkeypatch.setenv("NORMENKADER_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "nk-cache"))
 

@@ -12,11 +12,11 @@ import pytest
 from conftest import AS_OF, edit_yaml, run_cli
 
 
-def check(bundle: Path, norms: Path, *extra: str):  # noqa: ANN201
+def check(bundle: Path, norms: Path, *extra: str):
     return run_cli("check", bundle, "--norms", norms, "--as-of", AS_OF, *extra)
 
 
-def assert_rejected(run, code: str, *fragments: str) -> None:  # noqa: ANN001
+def assert_rejected(run, code: str, *fragments: str) -> None:
     assert run.code == 3, (run.code, run.stdout, run.stderr)
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1, run.stderr
@@ -31,17 +31,24 @@ def test_exit_0_when_compliant(bundle: Path, norms: Path) -> None:
 
 
 def test_exit_1_when_non_compliant(bundle: Path, norms: Path) -> None:
-    edit_yaml(bundle / "model" / "model_card.yaml",
-              lambda d: d["features"].append({"name": "nat", "protected_ground": "nationality"}))
+    edit_yaml(
+        bundle / "model" / "model_card.yaml",
+        lambda d: d["features"].append({"name": "nat", "protected_ground": "nationality"}),
+    )
     assert check(bundle, norms).code == 1
 
 
 def test_exit_2_beats_exit_1(bundle: Path, norms: Path) -> None:
-    edit_yaml(bundle / "model" / "model_card.yaml",
-              lambda d: d["features"].append({"name": "nat", "protected_ground": "nationality"}))
+    edit_yaml(
+        bundle / "model" / "model_card.yaml",
+        lambda d: d["features"].append({"name": "nat", "protected_ground": "nationality"}),
+    )
     path = norms / "TST.A.03.yaml"
-    path.write_text(path.read_text().replace('expr: "false"', 'expr: "1 / 0 == 1"').replace(
-        "applies_if: \"profile.automated_selection && profile.processes_personal_data\"", ""))
+    path.write_text(
+        path.read_text()
+        .replace('expr: "false"', 'expr: "1 / 0 == 1"')
+        .replace('applies_if: "profile.automated_selection && profile.processes_personal_data"', "")
+    )
     run = check(bundle, norms)
     assert run.code == 2
 
@@ -67,8 +74,9 @@ def test_exit_3_duplicate_key(bundle: Path, norms: Path) -> None:
 
 def test_exit_3_schema_violation_names_pointer(bundle: Path, norms: Path) -> None:
     edit_yaml(bundle / "bundle.yaml", lambda d: d["profile"].update(automated_selection="yes"))
-    assert_rejected(check(bundle, norms), "MANIFEST_INVALID", "/profile/automated_selection",
-                    "bundle.yaml:")
+    assert_rejected(
+        check(bundle, norms), "MANIFEST_INVALID", "/profile/automated_selection", "bundle.yaml:"
+    )
 
 
 def test_exit_3_evidence_path_outside_bundle(bundle: Path, norms: Path) -> None:
@@ -108,8 +116,9 @@ def test_exit_4_internal_error_is_one_line(bundle: Path, norms: Path) -> None:
         "from normenkader.cli import main\n"
         f"main(['check', {str(bundle)!r}, '--norms', {str(norms)!r}, '--as-of', '{AS_OF}'])\n"
     )
-    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                               env=dict(os.environ))
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ)
+    )
     assert completed.returncode == 4
     lines = completed.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error INTERNAL:"), completed.stderr
@@ -117,7 +126,9 @@ def test_exit_4_internal_error_is_one_line(bundle: Path, norms: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["json", "terminal"])
-def test_output_file_is_written_atomically(bundle: Path, norms: Path, tmp_path: Path, fmt: str) -> None:
+def test_output_file_is_written_atomically(
+    bundle: Path, norms: Path, tmp_path: Path, fmt: str
+) -> None:
     target = tmp_path / f"report.{fmt}"
     run = check(bundle, norms, "--format", fmt, "-o", target)
     assert run.code == 0

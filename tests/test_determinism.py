@@ -9,8 +9,9 @@ from conftest import AS_OF, ENGINE_BUNDLE, ENGINE_NORMS, run_cli
 
 
 def report(env: dict[str, str], bundle: Path = ENGINE_BUNDLE) -> str:
-    run = run_cli("check", bundle, "--norms", ENGINE_NORMS, "--as-of", AS_OF, "--format", "json",
-                  env=env)
+    run = run_cli(
+        "check", bundle, "--norms", ENGINE_NORMS, "--as-of", AS_OF, "--format", "json", env=env
+    )
     assert run.code in (0, 1), run.stderr
     return run.stdout
 
@@ -26,7 +27,9 @@ def test_json_is_byte_identical_across_hash_seeds_time_zones_and_locales() -> No
     assert data["as_of"] == AS_OF
     assert data["norm_set"]["digest"].startswith("sha256:")
     assert data["bundle"]["digest"].startswith("sha256:")
-    assert [f["norm_id"] for f in data["findings"]] == sorted(f["norm_id"] for f in data["findings"])
+    assert [f["norm_id"] for f in data["findings"]] == sorted(
+        f["norm_id"] for f in data["findings"]
+    )
 
 
 def test_bundle_digest_ignores_location_and_changes_with_content(tmp_path: Path) -> None:

@@ -36,10 +36,15 @@ def test_pass_review_and_not_applicable(bundle: Path, norms: Path) -> None:
 
 def test_fail_names_the_offending_features(bundle: Path, norms: Path) -> None:
     card = bundle / "model" / "model_card.yaml"
-    edit_yaml(card, lambda d: d["features"].extend([
-        {"name": "nationality", "protected_ground": "nationality"},
-        {"name": "dual_nationality", "protected_ground": "dual_nationality"},
-    ]))
+    edit_yaml(
+        card,
+        lambda d: d["features"].extend(
+            [
+                {"name": "nationality", "protected_ground": "nationality"},
+                {"name": "dual_nationality", "protected_ground": "dual_nationality"},
+            ]
+        ),
+    )
     code, found = findings(bundle, norms)
     assert code == 1
     finding = found["TST.A.01"]
@@ -50,8 +55,10 @@ def test_fail_names_the_offending_features(bundle: Path, norms: Path) -> None:
 
 
 def test_missing_and_blocked_with_root_cause(bundle: Path, norms: Path) -> None:
-    edit_yaml(bundle / "bundle.yaml", lambda d: d.update(
-        evidence=[e for e in d["evidence"] if e["kind"] != "document"]))
+    edit_yaml(
+        bundle / "bundle.yaml",
+        lambda d: d.update(evidence=[e for e in d["evidence"] if e["kind"] != "document"]),
+    )
     code, found = findings(bundle, norms)
     assert code == 1
     assert found["TST.A.02"]["status"] == "missing"
@@ -63,19 +70,23 @@ def test_missing_and_blocked_with_root_cause(bundle: Path, norms: Path) -> None:
 
 def test_blocked_root_cause_walks_up_the_chain(bundle: Path, norms: Path) -> None:
     (norms / "TST.A.06.yaml").write_text(
-        (norms / "TST.A.05.yaml").read_text().replace("TST.A.05", "TST.A.06").replace(
-            "review: true", "review: false"
-        ) + "requires: [TST.A.01]\n"
+        (norms / "TST.A.05.yaml")
+        .read_text()
+        .replace("TST.A.05", "TST.A.06")
+        .replace("review: true", "review: false")
+        + "requires: [TST.A.01]\n"
     )
-    edit_yaml(bundle / "bundle.yaml", lambda d: d.update(
-        evidence=[e for e in d["evidence"] if e["kind"] != "document"]))
+    edit_yaml(
+        bundle / "bundle.yaml",
+        lambda d: d.update(evidence=[e for e in d["evidence"] if e["kind"] != "document"]),
+    )
     _, found = findings(bundle, norms)
     assert found["TST.A.06"]["status"] == "blocked"
     assert found["TST.A.06"]["root_causes"] == ["TST.A.02"]
 
 
 def test_stale_evidence_is_missing_at_the_as_of_date(bundle: Path, norms: Path) -> None:
-    code, found = findings(bundle, norms, "--as-of", "2027-03-01")
+    _, found = findings(bundle, norms, "--as-of", "2027-03-01")
     assert found["TST.A.02"]["status"] == "missing"
     assert found["TST.A.02"]["reason"] == "evidence_stale"
     assert "older than P1Y" in found["TST.A.02"]["message"]["en"]
@@ -96,9 +107,17 @@ def test_most_recent_valid_item_is_used_and_named(bundle: Path, norms: Path) -> 
     (bundle / "model" / "old_card.yaml").write_text(
         "name: old\nfeatures:\n  - {name: nationality, protected_ground: nationality}\n"
     )
-    edit_yaml(bundle / "bundle.yaml", lambda d: d["evidence"].append(
-        {"id": "model-card-2024", "kind": "model-card", "path": "model/old_card.yaml",
-         "date": "2025-01-01"}))
+    edit_yaml(
+        bundle / "bundle.yaml",
+        lambda d: d["evidence"].append(
+            {
+                "id": "model-card-2024",
+                "kind": "model-card",
+                "path": "model/old_card.yaml",
+                "date": "2025-01-01",
+            }
+        ),
+    )
     _, found = findings(bundle, norms)
     assert found["TST.A.01"]["status"] == "pass"
     assert found["TST.A.01"]["evidence"][0]["id"] == "model-card"
@@ -106,15 +125,20 @@ def test_most_recent_valid_item_is_used_and_named(bundle: Path, norms: Path) -> 
 
 def test_expression_error_is_an_error_finding_and_exit_2(bundle: Path, norms: Path) -> None:
     path = norms / "TST.A.02.yaml"
-    path.write_text(path.read_text().replace("evidence.dictionary.date <= as_of",
-                                             "evidence.dictionary.meta.reviewer == 'x'"))
+    path.write_text(
+        path.read_text().replace(
+            "evidence.dictionary.date <= as_of", "evidence.dictionary.meta.reviewer == 'x'"
+        )
+    )
     code, found = findings(bundle, norms)
     assert code == 2
     assert found["TST.A.02"]["status"] == "error"
     assert found["TST.A.02"]["reason"] == "expression_error"
 
 
-def test_missing_applicability_fact_is_an_error_not_a_silent_pass(bundle: Path, norms: Path) -> None:
+def test_missing_applicability_fact_is_an_error_not_a_silent_pass(
+    bundle: Path, norms: Path
+) -> None:
     edit_yaml(bundle / "bundle.yaml", lambda d: d["profile"].pop("automated_selection"))
     code, found = findings(bundle, norms)
     assert code == 2
@@ -128,9 +152,31 @@ def test_only_selects_norm_and_prerequisites(bundle: Path, norms: Path) -> None:
 
 
 def test_fail_on_and_min_severity(bundle: Path, norms: Path) -> None:
-    run = run_cli("check", bundle, "--norms", norms, "--as-of", AS_OF, "--fail-on", "review",
-                  "--format", "json")
+    run = run_cli(
+        "check",
+        bundle,
+        "--norms",
+        norms,
+        "--as-of",
+        AS_OF,
+        "--fail-on",
+        "review",
+        "--format",
+        "json",
+    )
     assert run.code == 1  # TST.A.05 is review
-    run = run_cli("check", bundle, "--norms", norms, "--as-of", AS_OF, "--fail-on", "review",
-                  "--min-severity", "blocker", "--format", "json")
+    run = run_cli(
+        "check",
+        bundle,
+        "--norms",
+        norms,
+        "--as-of",
+        AS_OF,
+        "--fail-on",
+        "review",
+        "--min-severity",
+        "blocker",
+        "--format",
+        "json",
+    )
     assert run.code == 0  # the review norm is only major

@@ -17,11 +17,17 @@ def test_lint_clean_fixture_norms(norms: Path) -> None:
 def test_lint_reports_every_problem_with_position(norms: Path) -> None:
     path = norms / "TST.A.02.yaml"
     text = path.read_text().replace("severity: major", "severity: huge")
-    path.write_text(text.replace('expr: "evidence.dictionary.date <= as_of"',
-                                 'expr: "evidence.dictionary.date <= "'))
+    path.write_text(
+        text.replace(
+            'expr: "evidence.dictionary.date <= as_of"', 'expr: "evidence.dictionary.date <= "'
+        )
+    )
     bad_cel = norms / "TST.A.05.yaml"
-    bad_cel.write_text(bad_cel.read_text().replace('size(model_card.features) > 0',
-                                                   'size(model_card.features) >> 0'))
+    bad_cel.write_text(
+        bad_cel.read_text().replace(
+            "size(model_card.features) > 0", "size(model_card.features) >> 0"
+        )
+    )
     run = run_cli("lint", norms)
     assert run.code == 3
     lines = run.stdout.strip().splitlines()
@@ -39,8 +45,10 @@ def test_lint_cycle_prints_the_path(norms: Path) -> None:
     run = run_cli("lint", norms)
     assert run.code == 3
     assert "dependency cycle" in run.stdout
-    assert "TST.A.01 -> TST.A.02 -> TST.A.01" in run.stdout or \
-        "TST.A.02 -> TST.A.01 -> TST.A.02" in run.stdout
+    assert (
+        "TST.A.01 -> TST.A.02 -> TST.A.01" in run.stdout
+        or "TST.A.02 -> TST.A.01 -> TST.A.02" in run.stdout
+    )
 
 
 def test_lint_unknown_prerequisite_and_self_reference(norms: Path) -> None:

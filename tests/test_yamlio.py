@@ -9,9 +9,16 @@ from normenkader.yamlio import loads_json, loads_yaml
 
 
 def test_yaml_12_scalars_stay_strings() -> None:
-    doc = loads_yaml("a: NO\nb: 2024-03-01\nc: 012\nd: 12:30\ne: on\nf: 1.5\ng: [1, true, null, ~]\n")
+    doc = loads_yaml(
+        "a: NO\nb: 2024-03-01\nc: 012\nd: 12:30\ne: on\nf: 1.5\ng: [1, true, null, ~]\n"
+    )
     assert doc.value == {
-        "a": "NO", "b": "2024-03-01", "c": "012", "d": "12:30", "e": "on", "f": 1.5,
+        "a": "NO",
+        "b": "2024-03-01",
+        "c": "012",
+        "d": "12:30",
+        "e": "on",
+        "f": 1.5,
         "g": [1, True, None, None],
     }
 
@@ -48,7 +55,9 @@ def test_yaml_rejections(text: str, code: str) -> None:
 
 def test_billion_laughs_is_rejected_quickly() -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
-    lines += [f"a{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}]" for i in range(1, 10)]
+    lines += [
+        f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 10)
+    ]
     with pytest.raises(InputError) as caught:
         loads_yaml("\n".join(lines))
     assert caught.value.code == "YAML_ALIAS"

@@ -167,7 +167,9 @@ def _rollup(result: Result, norm_set: NormSet) -> list[dict[str, Any]]:
     return rollup(result, norm_set)
 
 
-def _base_finding(norm: CompiledNorm, status: Status, reason: Reason, message: dict[str, str]) -> Finding:
+def _base_finding(
+    norm: CompiledNorm, status: Status, reason: Reason, message: dict[str, str]
+) -> Finding:
     return Finding(
         norm_id=norm.id,
         set=norm.set,
@@ -219,8 +221,10 @@ def _evaluate_norm(
                 Status.ERROR,
                 Reason.EXPRESSION_ERROR,
                 {
-                    "en": f"applicability could not be decided ({exc}); declare the facts in bundle.yaml",
-                    "nl": f"toepasselijkheid niet vast te stellen ({exc}); leg de feiten vast in bundle.yaml",
+                    "en": f"applicability could not be decided ({exc}); "
+                    "declare the facts in bundle.yaml",
+                    "nl": f"toepasselijkheid niet vast te stellen ({exc}); "
+                    "leg de feiten vast in bundle.yaml",
                 },
             )
             finding.facts = facts
@@ -252,7 +256,9 @@ def _evaluate_norm(
         required: done[required].status.value for required in norm.requires if required in done
     }
     if norm.id not in options.isolated:
-        not_passed = [r for r in norm.requires if r in done and done[r].status not in LETS_DEPENDANTS_RUN]
+        not_passed = [
+            r for r in norm.requires if r in done and done[r].status not in LETS_DEPENDANTS_RUN
+        ]
         if not_passed:
             roots: set[str] = set()
             for required in not_passed:
@@ -297,7 +303,9 @@ def _evaluate_norm(
                 )
             )
         elif problem:
-            uses.append(EvidenceUse(name=name, id="", kind=spec.kind, path="", sha256="", problem=problem))
+            uses.append(
+                EvidenceUse(name=name, id="", kind=spec.kind, path="", sha256="", problem=problem)
+            )
         if reason is not None:
             if reason is Reason.EVIDENCE_ABSENT and spec.optional:
                 resolved[name] = None
@@ -349,7 +357,9 @@ def _evaluate_norm(
     return finding
 
 
-def _combine(norm: CompiledNorm, results: list[CheckResult]) -> tuple[Status, Reason, dict[str, str]]:
+def _combine(
+    norm: CompiledNorm, results: list[CheckResult]
+) -> tuple[Status, Reason, dict[str, str]]:
     def joined(status: Status, lang: str) -> str:
         return "; ".join(r.message.get(lang, "") for r in results if r.status is status)
 
@@ -359,9 +369,13 @@ def _combine(norm: CompiledNorm, results: list[CheckResult]) -> tuple[Status, Re
         (Status.REVIEW, Reason.INCONCLUSIVE),
     ):
         if any(r.status is status for r in results):
-            if status is Status.ERROR and any(r.kind == "expr" for r in results if r.status is status):
+            if status is Status.ERROR and any(
+                r.kind == "expr" for r in results if r.status is status
+            ):
                 reason = Reason.EXPRESSION_ERROR
-            if status is Status.REVIEW and any(r.kind == "judgement" for r in results if r.status is status):
+            if status is Status.REVIEW and any(
+                r.kind == "judgement" for r in results if r.status is status
+            ):
                 reason = Reason.JUDGEMENT_REQUIRED
             return status, reason, {"en": joined(status, "en"), "nl": joined(status, "nl")}
     if norm.review:
@@ -393,7 +407,11 @@ def _resolve(
         if item is None:
             return None, Reason.EVIDENCE_ABSENT, f"no evidence with id {spec.id!r}"
         if item.kind != spec.kind:
-            return item, Reason.EVIDENCE_INVALID, f"{item.id} is kind {item.kind}, expected {spec.kind}"
+            return (
+                item,
+                Reason.EVIDENCE_INVALID,
+                f"{item.id} is kind {item.kind}, expected {spec.kind}",
+            )
         candidates = [item]
     else:
         candidates = bundle.of_kind(spec.kind)
@@ -411,7 +429,11 @@ def _resolve(
     chosen = valid[0]
     if spec.max_age:
         if chosen.date is None:
-            return chosen, Reason.EVIDENCE_UNDATED, f"{chosen.id} has no date; max age {spec.max_age}"
+            return (
+                chosen,
+                Reason.EVIDENCE_UNDATED,
+                f"{chosen.id} has no date; max age {spec.max_age}",
+            )
         oldest = parse_period(spec.max_age).before(as_of)
         if chosen.date < oldest:
             return (

@@ -39,7 +39,9 @@ class NormLoadError(InputError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         first = problems[0] if problems else "invalid norm set"
-        more = f" (and {len(problems) - 1} more problems; run `normenkader lint`)" if len(
-            problems
-        ) > 1 else ""
+        more = (
+            f" (and {len(problems) - 1} more problems; run `normenkader lint`)"
+            if len(problems) > 1
+            else ""
+        )
         super().__init__("NORM_INVALID", first + more)

@@ -154,7 +154,11 @@ def with_timestamps(value: Any) -> Any:
         return {key: with_timestamps(item) for key, item in value.items()}
     if isinstance(value, list):
         return [with_timestamps(item) for item in value]
-    if isinstance(value, str) and len(value) <= 40 and (_DATE.match(value) or _DATETIME.match(value)):
+    if (
+        isinstance(value, str)
+        and len(value) <= 40
+        and (_DATE.match(value) or _DATETIME.match(value))
+    ):
         try:
             return to_timestamp(value)
         except ValueError:

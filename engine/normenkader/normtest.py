@@ -243,7 +243,8 @@ def merge_patch(target: Any, patch: Any) -> Any:
 def _dump_yaml(value: Any) -> str:
     import yaml
 
-    return yaml.safe_dump(value, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(value, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False)
 
 
 def materialise(base: Path, case: Case, dest: Path) -> Path:
@@ -259,7 +260,7 @@ def materialise(base: Path, case: Case, dest: Path) -> Path:
             "NORMTEST_INVALID", f"drop_evidence names unknown evidence {sorted(unknown)[0]!r}", case.where
         )
     kept = [e for e in evidence if e.get("id") not in dropped]
-    still_used = {e.get("path") for e in kept}
+    still_used = {e.get("path") for e in kept} | {e.get("path") for e in case.add_evidence}
     for entry in evidence:
         if entry.get("id") in dropped and entry.get("path") not in still_used:
             target = dest / _relpath(entry.get("path", ""), case.where)
@@ -307,7 +308,9 @@ def run_case(norm_set: Any, test: TestFile, case: Case, workdir: Path) -> CaseRe
     single = replace(norm_set, norms={test.norm: norm})
     try:
         bundle_dir = materialise(test.base, case, workdir / "bundle")
-        bundle = open_bundle(bundle_dir, workdir=workdir / "stage")
+        stage_dir = workdir / "stage"
+        stage_dir.mkdir(mode=0o700)
+        bundle = open_bundle(bundle_dir, workdir=stage_dir)
     except InputError as exc:
         return CaseResult(label, test.norm, case.name, False, expected, "rejected", exc.line())
     options = Options(as_of=case.as_of or test.as_of, isolated=frozenset({test.norm}))

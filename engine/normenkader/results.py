@@ -140,9 +140,9 @@ class Result:
         for finding in self.findings:
             status = finding.status.value
             totals[status] += 1
-            per_set.setdefault(
-                finding.set, dict.fromkeys((s.value for s in STATUS_ORDER), 0)
-            )[status] += 1
+            per_set.setdefault(finding.set, dict.fromkeys((s.value for s in STATUS_ORDER), 0))[
+                status
+            ] += 1
             per_severity[finding.severity][status] += 1
         return {
             "total": len(self.findings),

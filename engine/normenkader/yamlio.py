@@ -35,7 +35,9 @@ MAX_NUMBER_DIGITS = 64
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
-_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)\.[0-9]*|(?:0|[1-9][0-9]*))(?:[eE][-+]?[0-9]+)?$")
+_FLOAT = re.compile(
+    r"^[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)\.[0-9]*|(?:0|[1-9][0-9]*))(?:[eE][-+]?[0-9]+)?$"
+)
 _SPECIAL_FLOAT = re.compile(r"^[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)$")
 
 _TAG_STR = "tag:yaml.org,2002:str"
@@ -258,9 +260,7 @@ def loads_json(text: str | bytes, source: str = "<string>", max_depth: int = MAX
     except RecursionError:
         raise InputError("JSON_TOO_DEEP", f"nesting deeper than {max_depth}", source) from None
     except json.JSONDecodeError as exc:
-        raise InputError(
-            "JSON_SYNTAX", exc.msg, f"{source}:{exc.lineno}:{exc.colno}"
-        ) from None
+        raise InputError("JSON_SYNTAX", exc.msg, f"{source}:{exc.lineno}:{exc.colno}") from None
     except ValueError as exc:
         raise InputError("JSON_NAN", str(exc), source) from None
     if not _depth(value, max_depth):

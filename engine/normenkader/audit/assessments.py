@@ -287,29 +287,35 @@ def load_assessments(path: Path) -> AssessmentSet:
     return AssessmentSet(assessments, digest)
 
 
-def render_entry(item: Assessment) -> str:
-    """One assessment as a YAML list item (two-space indent), for appending to a file."""
+def render_entry(item: Assessment, indent: int = 2) -> str:
+    """One assessment as a YAML block list item, for appending to a file."""
     import json
 
     def scalar(value: str) -> str:
         return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid YAML scalar
 
+    pad = " " * indent
     lines = [
-        f"  - norm: {item.norm}",
-        f"    verdict: {item.verdict}",
-        f"    assessor: {scalar(item.assessor)}",
-        f"    date: {item.date.isoformat()}",
-        f"    note: {scalar(item.note)}",
-        f"    bundle: {scalar(item.bundle)}",
+        f"{pad}- norm: {item.norm}",
+        f"{pad}  verdict: {item.verdict}",
+        f"{pad}  assessor: {scalar(item.assessor)}",
+        f"{pad}  date: {item.date.isoformat()}",
+        f"{pad}  note: {scalar(item.note)}",
+        f"{pad}  bundle: {scalar(item.bundle)}",
     ]
     if item.system is not None:
-        lines.append(f"    system: {scalar(item.system)}")
+        lines.append(f"{pad}  system: {scalar(item.system)}")
     if item.evidence:
-        lines.append("    evidence:")
-        lines.extend(f"      {scalar(k)}: {v}" for k, v in sorted(item.evidence.items()))
+        lines.append(f"{pad}  evidence:")
+        lines.extend(f"{pad}    {scalar(k)}: {v}" for k, v in sorted(item.evidence.items()))
     else:
-        lines.append("    evidence: {}")
+        lines.append(f"{pad}  evidence: {{}}")
     return "\n".join(lines) + "\n"
+
+
+def _full_text(items: list[Assessment]) -> str:
+    """The whole file in the layout ``render_entry`` appends to (used when text append fails)."""
+    return "version: 1\nassessments:\n" + "".join(render_entry(item) for item in items)
 
 
 def append_assessment(path: Path, item: Assessment) -> None:
@@ -317,15 +323,11 @@ def append_assessment(path: Path, item: Assessment) -> None:
 
     The existing file is validated first; the new entry is appended as text and the result
     is parsed again before it replaces the file, so a file in an unusual layout is rewritten
-    in full rather than corrupted.
+    in full (comments lost, judgements kept) rather than corrupted.
     """
-    import contextlib
     import fcntl
 
-    import yaml
-
     from ..atomic import write_atomic
-    from ..yamlio import loads_yaml
 
     lock_path = path.with_name(f".{path.name}.lock")
     with open(lock_path, "a+b") as lock:
@@ -338,29 +340,43 @@ def append_assessment(path: Path, item: Assessment) -> None:
                 existing, text = [], "version: 1\nassessments:\n"
             if text and not text.endswith("\n"):
                 text += "\n"
-            candidate = text + render_entry(item)
-            ok = False
-            with contextlib.suppress(InputError):
-                parsed = loads_yaml(candidate, str(path)).value
-                entries = parsed.get("assessments") if isinstance(parsed, dict) else None
-                expected = {k: v for k, v in item.to_dict().items() if v is not None}
-                ok = (
-                    isinstance(entries, list)
-                    and len(entries) == len(existing) + 1
-                    and entries[-1] == expected
-                )
-            if not ok:
-                data = {
-                    "version": 1,
-                    "assessments": [
-                        {k: v for k, v in a.to_dict().items() if v is not None}
-                        for a in [*existing, item]
-                    ],
-                }
-                candidate = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-            write_atomic(path, candidate)
+            if path.suffix.lower() == ".json":
+                import json
+
+                entries = [
+                    {k: v for k, v in a.to_dict().items() if v is not None}
+                    for a in [*existing, item]
+                ]
+                data = {"version": 1, "assessments": entries}
+                write_atomic(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+                return
+            chosen = _full_text([*existing, item])
+            for indent in (2, 0, 4):
+                candidate = text + render_entry(item, indent)
+                if _appended(candidate, path, existing, item):
+                    chosen = candidate
+                    break
+            write_atomic(path, chosen)
         finally:
             fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
+def _appended(candidate: str, path: Path, existing: list[Assessment], item: Assessment) -> bool:
+    """True when ``candidate`` parses to the existing judgements plus ``item``, in order."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="normenkader-") as folder:
+        probe = Path(folder) / path.name
+        probe.write_text(candidate, encoding="utf-8")
+        try:
+            parsed, _ = parse_assessments(probe)
+        except InputError:
+            return False
+    strip = [
+        Assessment(**{**a.__dict__, "line": 0}) for a in parsed
+    ]
+    wanted = [Assessment(**{**a.__dict__, "line": 0}) for a in [*existing, item]]
+    return strip == wanted
 
 
 def judge_bundle(

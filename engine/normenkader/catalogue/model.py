@@ -196,7 +196,7 @@ def _state(folder: Path) -> tuple[tuple[str, int, int], ...]:
     )
 
 
-CACHE_FORMAT = "catalogue-cache/1"
+CACHE_FORMAT = "catalogue-cache/2"
 
 
 def _cached_values(folder: Path, names: list[str]) -> list[tuple[Path, Any]]:
@@ -242,7 +242,7 @@ def _cached_values(folder: Path, names: list[str]) -> list[tuple[Path, Any]]:
                 "key": key,
                 "files": [[path.name, value] for path, value in values],
             }
-            write_atomic(cache_file, json.dumps(payload, sort_keys=True, ensure_ascii=False))
+            write_atomic(cache_file, json.dumps(payload, ensure_ascii=False))  # keep key order
         except Exception:  # a read-only home must not break a run  # noqa: BLE001
             pass
     return values
@@ -274,6 +274,15 @@ def load_catalogues(folder: Path | None = None) -> dict[str, Catalogue]:
     if not folder.is_dir():
         raise InputError("CATALOGUE_DIR", "catalogue folder not found", str(folder))
     return _load_all(str(folder.resolve()), _state(folder))
+
+
+#: Display order of the catalogues (others follow by id).
+DISPLAY_ORDER = ("algoritmekader", "adr-onderzoekskader", "ark-toetsingskader", "law")
+
+
+def display_key(catalogue: Catalogue) -> tuple[int, tuple[object, ...], tuple[object, ...]]:
+    rank = DISPLAY_ORDER.index(catalogue.id) if catalogue.id in DISPLAY_ORDER else 99
+    return rank, natural_key(catalogue.id), natural_key(catalogue.version)
 
 
 def find(

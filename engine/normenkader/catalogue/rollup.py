@@ -82,6 +82,12 @@ def _rule(entry: Any, where: str) -> Rule:
         raise InputError("ROLLUP_INVALID", "'alternative' must be a list of norm ids", where)
     if k is not None and norms is not None and k > len(norms):
         raise InputError("ROLLUP_INVALID", f"k={k} exceeds the {len(norms)} norms listed", where)
+    explain = entry.get("explain")
+    if explain is not None and (
+        not isinstance(explain, dict) or set(explain) != {"nl", "en"}
+        or not all(isinstance(v, str) and v.strip() for v in explain.values())
+    ):
+        raise InputError("ROLLUP_INVALID", "'explain' needs non-empty 'nl' and 'en'", where)
     return Rule(
         catalogue=str(entry["catalogue"]),
         id=str(entry["id"]),
@@ -216,7 +222,7 @@ def rollup(result: Any, norm_set: Any) -> list[dict[str, Any]]:
         item = catalogue.items[key[1]]
         rule = chosen.get(key) or Rule(catalogue.id, item.id, catalogue.version)
         norms = [n for n in (rule.norms if rule.norms is not None else derived.get(key, []))
-                 if n in statuses]
+                 if n in statuses and n not in rule.alternative]
         status, via = decide(rule, statuses, severities, norms)
         shown = sorted(set(norms) | {n for n in rule.alternative if n in statuses})
         rows.append(

@@ -18,10 +18,10 @@ Example::
 
 Thresholds live in the norm's ``params`` so profiles can tailor them; a
 fairness-requirements document decided *before* the dataset's date may tighten them (a
-narrower band for a metric the check compares, a larger minimum group size), add groupings
-and name the reference group. The verdict is ``fail`` when some comparison's (Holm-adjusted) interval
-lies wholly outside its band, ``pass`` when every comparison's lies wholly inside, and
-``review`` otherwise; the values carry the full per-group table.
+narrower band for a metric the check compares, a larger minimum group size), add
+groupings and name the reference group. The verdict is ``fail`` when some comparison's
+(Holm-adjusted) interval lies wholly outside its band, ``pass`` when every comparison's
+lies wholly inside, and ``review`` otherwise; the values carry the full per-group table.
 """
 
 from __future__ import annotations
@@ -105,11 +105,19 @@ class GroupMetricCheck:
             return self._evaluate(ctx)
         except InputError as exc:
             text = exc.line().removeprefix("error ")
-            return _result(Status.ERROR, f"dataset cannot be evaluated: {text}",
-                           f"dataset kan niet worden beoordeeld: {text}", {"error": exc.code})
+            return _result(
+                Status.ERROR,
+                f"dataset cannot be evaluated: {text}",
+                f"dataset kan niet worden beoordeeld: {text}",
+                {"error": exc.code},
+            )
         except ValueError as exc:
-            return _result(Status.ERROR, f"invalid metric settings: {exc}",
-                           f"ongeldige instellingen: {exc}", {})
+            return _result(
+                Status.ERROR,
+                f"invalid metric settings: {exc}",
+                f"ongeldige instellingen: {exc}",
+                {},
+            )
 
     def _evaluate(self, ctx: NormContext) -> CheckResult:
         from ..datasets.load import counts_for, describe, problems
@@ -145,9 +153,12 @@ class GroupMetricCheck:
         bad = problems(table)
         if bad:
             text = "; ".join(bad)
-            return _result(Status.ERROR, f"dataset {item.id} has invalid rows: {text}",
-                           f"dataset {item.id} heeft ongeldige rijen: {text}",
-                           {"dataset": describe(item), "invalid": table.invalid})
+            return _result(
+                Status.ERROR,
+                f"dataset {item.id} has invalid rows: {text}",
+                f"dataset {item.id} heeft ongeldige rijen: {text}",
+                {"dataset": describe(item), "invalid": table.invalid},
+            )
         groupings: list[tuple[str, ...]] = [tuple(g) for g in self.config.groupings or []]
         requirements = (
             ctx.evidence.get(self.config.requirements) if self.config.requirements else None
@@ -242,8 +253,8 @@ def _summary(report: dict[str, Any], explain: dict[str, str]) -> tuple[str, str]
         (g, c)
         for g in report["groupings"]
         for c in g["comparisons"]
-        if c["verdict"] == report["verdict"] or (report["verdict"] == "review" and c["verdict"] in (
-            "review", "not_estimable"))
+        if c["verdict"] == report["verdict"]
+        or (report["verdict"] == "review" and c["verdict"] in ("review", "not_estimable"))
     ][:3]
     parts = []
     for grouping, comparison in worst:

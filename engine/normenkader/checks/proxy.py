@@ -66,11 +66,19 @@ class ProxyCheck:
             return self._evaluate(ctx)
         except InputError as exc:
             text = exc.line().removeprefix("error ")
-            return _result(Status.ERROR, f"proxy screen failed: {text}",
-                           f"proxyanalyse mislukt: {text}", {"error": exc.code})
+            return _result(
+                Status.ERROR,
+                f"proxy screen failed: {text}",
+                f"proxyanalyse mislukt: {text}",
+                {"error": exc.code},
+            )
         except (TypeError, ValueError) as exc:
-            return _result(Status.ERROR, f"invalid proxy settings: {exc}",
-                           f"ongeldige proxy-instellingen: {exc}", {})
+            return _result(
+                Status.ERROR,
+                f"invalid proxy settings: {exc}",
+                f"ongeldige proxy-instellingen: {exc}",
+                {},
+            )
 
     def _evaluate(self, ctx: NormContext) -> CheckResult:
         from ..errors import InputError
@@ -98,27 +106,39 @@ class ProxyCheck:
             features = tuple(self.config.features or spec.features)
             attributes = tuple(self.config.attributes or spec.groups)
             if not features:
-                return _result(Status.FAIL, f"dataset {item.id} declares no model features",
-                               f"dataset {item.id} noemt geen modelkenmerken",
-                               {"dataset": describe(item)})
+                return _result(
+                    Status.FAIL,
+                    f"dataset {item.id} declares no model features",
+                    f"dataset {item.id} noemt geen modelkenmerken",
+                    {"dataset": describe(item)},
+                )
             tables = contingency_tables(item.file, spec, features, attributes, bins)
             for (feature, attribute), table in sorted(tables.items()):
-                rows.append({
-                    "feature": feature, "attribute": attribute, "source": "measured",
-                    "cramers_v": _r(cramers_v(table)), "nmi": _r(normalised_mi(table)),
-                    "levels": len({k[0] for k in table}),
-                })
+                rows.append(
+                    {
+                        "feature": feature,
+                        "attribute": attribute,
+                        "source": "measured",
+                        "cramers_v": _r(cramers_v(table)),
+                        "nmi": _r(normalised_mi(table)),
+                        "levels": len({k[0] for k in table}),
+                    }
+                )
             if doc is not None:
                 uncovered = [f for f in features if f not in records]
         else:
             for name, record in sorted(records.items()):
                 value = record.get("association")
                 measure = record.get("measure", "cramers_v")
-                rows.append({
-                    "feature": name, "attribute": record.get("attribute"), "source": "recorded",
-                    "cramers_v": value if measure == "cramers_v" else None,
-                    "nmi": value if measure == "nmi" else None,
-                })
+                rows.append(
+                    {
+                        "feature": name,
+                        "attribute": record.get("attribute"),
+                        "source": "recorded",
+                        "cramers_v": value if measure == "cramers_v" else None,
+                        "nmi": value if measure == "nmi" else None,
+                    }
+                )
         flagged: list[dict[str, Any]] = []
         for row in rows:
             v, nmi = row.get("cramers_v"), row.get("nmi")
@@ -151,23 +171,36 @@ class ProxyCheck:
             en = "; ".join(parts_en)
             nl = "; ".join(parts_nl)
             return CheckResult(
-                "proxy", Status.FAIL,
-                {"en": f"{explain['en']}: {en}" if "en" in explain else en,
-                 "nl": f"{explain['nl']}: {nl}" if "nl" in explain else nl},
-                values, thresholds,
+                "proxy",
+                Status.FAIL,
+                {
+                    "en": f"{explain['en']}: {en}" if "en" in explain else en,
+                    "nl": f"{explain['nl']}: {nl}" if "nl" in explain else nl,
+                },
+                values,
+                thresholds,
             )
         if justified:
+            names = ", ".join(justified)
             return CheckResult(
-                "proxy", Status.REVIEW,
-                {"en": f"strong association, justification to be weighed: {', '.join(justified)}",
-                 "nl": f"sterke samenhang, rechtvaardiging te beoordelen: {', '.join(justified)}"},
-                values, thresholds,
+                "proxy",
+                Status.REVIEW,
+                {
+                    "en": f"strong association, justification to be weighed: {names}",
+                    "nl": f"sterke samenhang, rechtvaardiging te beoordelen: {names}",
+                },
+                values,
+                thresholds,
             )
         return CheckResult(
-            "proxy", Status.PASS,
-            {"en": "no feature is strongly associated with a protected attribute",
-             "nl": "geen kenmerk hangt sterk samen met een beschermd kenmerk"},
-            values, thresholds,
+            "proxy",
+            Status.PASS,
+            {
+                "en": "no feature is strongly associated with a protected attribute",
+                "nl": "geen kenmerk hangt sterk samen met een beschermd kenmerk",
+            },
+            values,
+            thresholds,
         )
 
 

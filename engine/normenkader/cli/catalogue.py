@@ -32,7 +32,7 @@ def coverage(
     the reason), and which are silently uncovered (exit 1)."""
     from ..catalogue.citations import norm_index
     from ..catalogue.coverage import compute, load_exceptions
-    from ..catalogue.model import ROLLUP_TYPES, load_catalogues, select
+    from ..catalogue.model import ROLLUP_TYPES, display_key, load_catalogues, select
     from ..catalogue.render import coverage_table
 
     catalogues = load_catalogues(catalogue_dir)
@@ -41,6 +41,7 @@ def coverage(
     else:
         selected = [c for c in catalogues.values()
                     if any(i.type in ROLLUP_TYPES for i in c.items.values())]
+    selected.sort(key=display_key)
     norms, notices = norm_index(list(norm_paths) or None)
     exceptions = load_exceptions(catalogue_dir / "judgement-only.yaml" if catalogue_dir else None)
     report = compute(selected, catalogues, norms, exceptions, lang)

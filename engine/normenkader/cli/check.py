@@ -78,32 +78,72 @@ def make_limits(kwargs: dict[str, Any]) -> Any:
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here.")
 @click.option("--profile", default=None, help="Profile name or file (default: full).")
 @click.option("--as-of", "as_of", default=None, help="Judge freshness and validity at this date.")
-@click.option("--norms", "norm_paths", multiple=True, type=click.Path(path_type=Path),
-              help="Use these norm files/folders instead of the shipped library.")
+@click.option(
+    "--norms",
+    "norm_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Use these norm files/folders instead of the shipped library.",
+)
 @click.option("--only", multiple=True, help="Evaluate only these norm ids (and prerequisites).")
 @click.option("--waivers", type=click.Path(path_type=Path), help="Waiver file.")
 @click.option("--waiver-policy", type=click.Path(path_type=Path), help="Waiver policy file.")
 @click.option("--assessments", type=click.Path(path_type=Path), help="Supervisor judgements.")
-@click.option("--baseline", type=click.Path(path_type=Path),
-              help="Earlier JSON result: fail only on findings that are new.")
-@click.option("--fail-on", default="fail,missing,blocked", show_default=True,
-              help="Statuses that make the exit code 1.")
-@click.option("--min-severity", type=click.Choice(SEVERITIES), default="info", show_default=True,
-              help="Only findings at or above this severity count for --fail-on.")
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path),
+    help="Earlier JSON result: fail only on findings that are new.",
+)
+@click.option(
+    "--fail-on",
+    default="fail,missing,blocked",
+    show_default=True,
+    help="Statuses that make the exit code 1.",
+)
+@click.option(
+    "--min-severity",
+    type=click.Choice(SEVERITIES),
+    default="info",
+    show_default=True,
+    help="Only findings at or above this severity count for --fail-on.",
+)
 @click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
-@click.option("--require-signature", is_flag=True, help="Reject a bundle without a trusted signature.")
+@click.option(
+    "--require-signature", is_flag=True, help="Reject a bundle without a trusted signature."
+)
 @click.option("--trusted-keys", type=click.Path(path_type=Path), help="Trusted-keys file.")
-@click.option("--statement", type=click.Path(path_type=Path),
-              help="Write a signed result statement (in-toto/DSSE) here; needs --sign-key.")
+@click.option(
+    "--statement",
+    type=click.Path(path_type=Path),
+    help="Write a signed result statement (in-toto/DSSE) here; needs --sign-key.",
+)
 @click.option("--sign-key", type=click.Path(path_type=Path), help="Ed25519 private key (PEM).")
-@click.option("--color/--no-color", default=None, help="Colour terminal output (default: if a tty).")
+@click.option(
+    "--color/--no-color", default=None, help="Colour terminal output (default: if a tty)."
+)
 @limit_options
-def check(bundle: Path, fmt: str | None, output: Path | None, profile: str | None,
-          as_of: str | None, norm_paths: tuple[Path, ...], only: tuple[str, ...],
-          waivers: Path | None, waiver_policy: Path | None, assessments: Path | None,
-          baseline: Path | None, fail_on: str, min_severity: str, lang: str,
-          require_signature: bool, trusted_keys: Path | None, statement: Path | None,
-          sign_key: Path | None, color: bool | None, **limits: Any) -> None:
+def check(
+    bundle: Path,
+    fmt: str | None,
+    output: Path | None,
+    profile: str | None,
+    as_of: str | None,
+    norm_paths: tuple[Path, ...],
+    only: tuple[str, ...],
+    waivers: Path | None,
+    waiver_policy: Path | None,
+    assessments: Path | None,
+    baseline: Path | None,
+    fail_on: str,
+    min_severity: str,
+    lang: str,
+    require_signature: bool,
+    trusted_keys: Path | None,
+    statement: Path | None,
+    sign_key: Path | None,
+    color: bool | None,
+    **limits: Any,
+) -> None:
     """Evaluate the norms against BUNDLE (working folder, bag folder or zip)."""
     from ..engine import Options, evaluate
     from ..evidence.bundle import open_bundle

@@ -64,7 +64,9 @@ def explain(norm_id: str, lang: str, norm_paths: tuple[Path, ...]) -> None:
     ]
     out += [f"    - {s['catalogue']} {s['id']} ({s['version']})" for s in norm.derived_from]
     if norm.legal_basis:
-        out.append(f"  {'wettelijke grondslag' if nl else 'legal basis'}: {'; '.join(norm.legal_basis)}")
+        out.append(
+            f"  {'wettelijke grondslag' if nl else 'legal basis'}: {'; '.join(norm.legal_basis)}"
+        )
     if norm.effective:
         until = norm.effective.get("until") or ""
         out.append(f"  {'van kracht' if nl else 'in force'}: {norm.effective['from']} .. {until}")

@@ -20,8 +20,20 @@ from typing import Any
 Key = tuple[str | None, ...]
 #: Additive count fields of a cell, in the order backends return them.
 COUNT_FIELDS = (
-    "n", "w", "w2", "sel", "tp", "fp", "tn", "fn", "labelled_unselected",
-    "ctl_n", "ctp", "cfp", "ctn", "cfn",
+    "n",
+    "w",
+    "w2",
+    "sel",
+    "tp",
+    "fp",
+    "tn",
+    "fn",
+    "labelled_unselected",
+    "ctl_n",
+    "ctp",
+    "cfp",
+    "ctn",
+    "cfn",
 )
 #: Cap on distinct cells: more means a group column is not a group (e.g. a person id).
 MAX_CELLS = 100_000
@@ -93,15 +105,18 @@ class CountTable:
         for key, cell in self.cells.items():
             sub = tuple(key[i] for i in index)
             out.setdefault(sub, Cell()).add(cell)
-        return dict(sorted(out.items(), key=lambda item: tuple("" if v is None else v for v in item[0])))
+        return dict(
+            sorted(out.items(), key=lambda item: tuple("" if v is None else v for v in item[0]))
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "attributes": list(self.attributes),
             "cells": [
                 {"key": list(key), **cell.as_dict()}
-                for key, cell in sorted(self.cells.items(), key=lambda kv: tuple(
-                    "" if v is None else v for v in kv[0]))
+                for key, cell in sorted(
+                    self.cells.items(), key=lambda kv: tuple("" if v is None else v for v in kv[0])
+                )
             ],
             "weighted": self.weighted,
             "selective_labels": self.selective_labels,

@@ -108,7 +108,8 @@ def run(
             ) from None
         if isinstance(exc, duckdb.OutOfMemoryException):
             raise InputError(
-                "DATASET_TOO_LARGE", f"scan needs more than {limits.memory} of memory: {_short(exc)}"
+                "DATASET_TOO_LARGE",
+                f"scan needs more than {limits.memory} of memory: {_short(exc)}",
             ) from None
         raise InputError("DATASET_UNREADABLE", _short(exc)) from None
     finally:
@@ -177,14 +178,17 @@ def open_source(
     """FROM-clause text, its parameters, and the source's column types."""
     if fmt == "parquet":
         parquet_precheck(path, limits)
-        groups = run(con, "SELECT num_row_groups FROM parquet_file_metadata(?)", [str(path)], limits)
+        groups = run(
+            con, "SELECT num_row_groups FROM parquet_file_metadata(?)", [str(path)], limits
+        )
         if groups and int(groups[0][0]) > limits.max_row_groups:
             raise InputError(
                 "DATASET_TOO_COMPLEX",
                 f"{groups[0][0]} row groups (limit {limits.max_row_groups}); rewrite the file "
                 "with larger row groups",
             )
-        source, params = "read_parquet(?)", [str(path)]
+        source = "read_parquet(?)"
+        params: list[Any] = [str(path)]
     elif fmt == "csv":
         names = csv_header(path, encoding, delimiter, limits)
         source = (
@@ -291,9 +295,14 @@ def read_group_counts(path: Path, spec: CountsSpec, limits: ScanLimits | None = 
                 bad[f"bad_{role}"] = bad.get(f"bad_{role}", 0) + int(row[k + 2 * i + 1])
         n = float(values["n"] or 0)
         cell = Cell(
-            n=int(n), w=n, w2=n, sel=float(values["selected"] or 0),
-            tp=float(values["tp"] or 0), fp=float(values["fp"] or 0),
-            tn=float(values["tn"] or 0), fn=float(values["fn"] or 0),
+            n=int(n),
+            w=n,
+            w2=n,
+            sel=float(values["selected"] or 0),
+            tp=float(values["tp"] or 0),
+            fp=float(values["fp"] or 0),
+            tn=float(values["tn"] or 0),
+            fn=float(values["fn"] or 0),
         )
         if has_outcome:
             cell.labelled_unselected = int(cell.tn + cell.fn)
@@ -303,6 +312,11 @@ def read_group_counts(path: Path, spec: CountsSpec, limits: ScanLimits | None = 
             bad["selected_exceeds_n"] = bad.get("selected_exceeds_n", 0) + 1
         cells[key] = cell
     return CountTable(
-        spec.groups, cells, weighted=False, has_outcome=has_outcome, labels=spec.labels,
-        invalid=bad, source="group-counts",
+        spec.groups,
+        cells,
+        weighted=False,
+        has_outcome=has_outcome,
+        labels=spec.labels,
+        invalid=bad,
+        source="group-counts",
     )

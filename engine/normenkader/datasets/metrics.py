@@ -187,6 +187,7 @@ def _choose_reference(
             )
         ref = "largest"
     if ref == "most_favoured":
+
         def adverse_rate(key: Key) -> float:
             value = rates[key]["selection_rate"][0]
             return value.value if value is not None and value.value is not None else math.inf
@@ -219,7 +220,9 @@ def _wald_outside(metric: str, a: Rate, b: Rate, band: tuple[float, float]) -> f
     return -min(est - lo, hi - est) / se
 
 
-def _compare(metric: str, a: Rate, b: Rate, alpha: float) -> tuple[float | None, tuple[float, float] | None]:
+def _compare(
+    metric: str, a: Rate, b: Rate, alpha: float
+) -> tuple[float | None, tuple[float, float] | None]:
     x1, n1 = a.eff()
     x2, n2 = b.eff()
     if metric.endswith("_ratio"):
@@ -271,7 +274,10 @@ def evaluate_grouping(
             "group": _label(attributes, key),
             "n": cell.n,
             "selected": _c(cell.sel),
-            "tp": _c(cell.tp), "fp": _c(cell.fp), "tn": _c(cell.tn), "fn": _c(cell.fn),
+            "tp": _c(cell.tp),
+            "fp": _c(cell.fp),
+            "tn": _c(cell.tn),
+            "fn": _c(cell.fn),
             "rates": rate_out,
             "below_min_size": cell.n < settings.min_group_size,
         }
@@ -279,7 +285,9 @@ def evaluate_grouping(
             row["weight"] = _r(cell.w)
             row["effective_n"] = _r(cell.w * cell.w / cell.w2) if cell.w2 > 0 else 0
         if table.has_control:
-            row["control"] = {k: _c(getattr(cell, k)) for k in ("ctl_n", "ctp", "cfp", "ctn", "cfn")}
+            row["control"] = {
+                k: _c(getattr(cell, k)) for k in ("ctl_n", "ctp", "cfp", "ctn", "cfn")
+            }
         rows.append(row)
 
     comparisons: list[dict[str, Any]] = []
@@ -291,21 +299,30 @@ def evaluate_grouping(
             if key == ref_key:
                 continue
             entry: dict[str, Any] = {
-                "group": _label(attributes, key), "metric": metric, "band": list(band),
+                "group": _label(attributes, key),
+                "metric": metric,
+                "band": list(band),
             }
             if ref_key is None:
                 continue
             if cell.n < settings.min_group_size:
-                comparisons.append({**entry, "value": None, "interval": None, "verdict": "too_small"})
+                comparisons.append(
+                    {**entry, "value": None, "interval": None, "verdict": "too_small"}
+                )
                 continue
             rate, why = rates[key][base]
             ref_rate, ref_why = rates[ref_key][base]
             if rate is None or ref_rate is None:
                 reason = why if rate is None else f"reference: {ref_why}"
-                comparisons.append({
-                    **entry, "value": None, "interval": None, "verdict": "not_estimable",
-                    "not_estimable": reason,
-                })
+                comparisons.append(
+                    {
+                        **entry,
+                        "value": None,
+                        "interval": None,
+                        "verdict": "not_estimable",
+                        "not_estimable": reason,
+                    }
+                )
                 continue
             tested.append((key, rate, ref_rate))
         comparisons.extend(_holm_compare(metric, tested, band, settings.alpha, attributes))
@@ -342,9 +359,13 @@ def _holm_compare(
         if verdict != "fail":
             stopped = True
         result: dict[str, Any] = {
-            "group": _label(attributes, key), "metric": metric, "band": list(band),
-            "value": _r(point), "interval": _interval(interval),
-            "confidence": _r(1 - level), "verdict": verdict,
+            "group": _label(attributes, key),
+            "metric": metric,
+            "band": list(band),
+            "value": _r(point),
+            "interval": _interval(interval),
+            "confidence": _r(1 - level),
+            "verdict": verdict,
         }
         if point is None:
             result["not_estimable"] = "reference rate is zero (ratio undefined; interval uses +0.5)"

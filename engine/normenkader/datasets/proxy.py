@@ -59,9 +59,7 @@ def normalised_mi(table: dict[tuple[str, str], float]) -> float | None:
     if hr <= 0 or hc <= 0:
         return None
     mi = sum(
-        (v / n) * math.log(v * n / (rows[r] * cols[c]))
-        for (r, c), v in table.items()
-        if v > 0
+        (v / n) * math.log(v * n / (rows[r] * cols[c])) for (r, c), v in table.items() if v > 0
     )
     return max(0.0, mi) / math.sqrt(hr * hc)
 
@@ -88,7 +86,8 @@ def contingency_tables(
             cuts = numeric.get(feature)
             if cuts:
                 number = (
-                    f"CAST({col} AS DOUBLE)" if type_class(types[feature]) == "num"
+                    f"CAST({col} AS DOUBLE)"
+                    if type_class(types[feature]) == "num"
                     else f"TRY_CAST({col} AS DOUBLE)"
                 )
                 steps = " + ".join(f"CAST({number} >= ? AS INTEGER)" for _ in cuts)
@@ -110,8 +109,12 @@ def contingency_tables(
         )
         fcols = ", ".join(f"f{i}" for i in range(len(features)))
         acols = ", ".join(f"a{j}" for j in range(len(attributes)))
-        grouping = ", ".join([*(f"GROUPING(f{i})" for i in range(len(features))),
-                              *(f"GROUPING(a{j})" for j in range(len(attributes)))])
+        grouping = ", ".join(
+            [
+                *(f"GROUPING(f{i})" for i in range(len(features))),
+                *(f"GROUPING(a{j})" for j in range(len(attributes))),
+            ]
+        )
         query = (
             f"SELECT {fcols}, {acols}, {grouping}, count(*) FROM "
             f"(SELECT {', '.join(inner)} FROM {source}) AS t GROUP BY GROUPING SETS ({sets})"
@@ -148,7 +151,8 @@ def _numeric_features(
     for i, feature in enumerate(features):
         col = DUCKDB.quote(feature)
         number = (
-            f"CAST({col} AS DOUBLE)" if type_class(types[feature]) == "num"
+            f"CAST({col} AS DOUBLE)"
+            if type_class(types[feature]) == "num"
             else f"TRY_CAST({col} AS DOUBLE)"
         )
         probs = "[" + ", ".join(str(round(q / bins, 6)) for q in range(1, bins)) + "]"

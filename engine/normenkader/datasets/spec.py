@@ -13,8 +13,13 @@ from typing import Any
 from ..errors import InputError
 
 FORMATS = ("csv", "parquet", "spark")
-ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "latin-1": "latin-1", "iso-8859-1": "latin-1",
-             "utf-16": "utf-16"}
+ENCODINGS = {
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "latin-1": "latin-1",
+    "iso-8859-1": "latin-1",
+    "utf-16": "utf-16",
+}
 MAX_NAME = 128
 #: Roles a group-counts file declares, each naming one column.
 COUNT_ROLES = ("n", "selected", "tp", "fp", "tn", "fn")
@@ -29,7 +34,9 @@ def check_name(name: object, role: str) -> str:
     if not isinstance(name, str) or not name:
         raise InputError("DATASET_COLUMN_INVALID", f"column for {role} must be a non-empty string")
     if len(name) > MAX_NAME:
-        raise InputError("DATASET_COLUMN_INVALID", f"column name for {role} is over {MAX_NAME} characters")
+        raise InputError(
+            "DATASET_COLUMN_INVALID", f"column name for {role} is over {MAX_NAME} characters"
+        )
     if any(not ch.isprintable() for ch in name):
         raise InputError(
             "DATASET_COLUMN_INVALID", f"column name {name[:40]!r} for {role} has control characters"
@@ -106,16 +113,23 @@ def _options(entry: dict[str, Any], path: str) -> dict[str, Any]:
             f"encoding {encoding!r} is not supported (use utf-8, latin-1 or utf-16)",
         )
     delimiter = options.get("delimiter", ",")
-    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\"\r\n":
-        raise InputError("DATASET_DELIMITER", "delimiter must be one character other than a quote or newline")
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
+        raise InputError(
+            "DATASET_DELIMITER", "delimiter must be one character other than a quote or newline"
+        )
     labels = options.get("labels", "auto")
     if labels not in ("auto", "complete", "selective"):
         raise InputError("DATASET_LABELS", "labels must be auto, complete or selective")
     table = options.get("table")
     if fmt == "spark":
         table = check_name(table, "dataset.table")
-    return {"format": fmt, "encoding": ENCODINGS[encoding], "delimiter": delimiter,
-            "labels": labels, "table": table}
+    return {
+        "format": fmt,
+        "encoding": ENCODINGS[encoding],
+        "delimiter": delimiter,
+        "labels": labels,
+        "table": table,
+    }
 
 
 def _group_columns(columns: dict[str, Any]) -> tuple[str, ...]:
@@ -142,7 +156,9 @@ def dataset_spec(entry: dict[str, Any], path: str = "") -> DatasetSpec:
         elif "values" in raw:
             values = raw["values"]
             if not isinstance(values, list) or not values:
-                raise InputError("DATASET_COLUMN_INVALID", "selected.values must be a non-empty list")
+                raise InputError(
+                    "DATASET_COLUMN_INVALID", "selected.values must be a non-empty list"
+                )
             selection = Selection(column, "values", values=tuple(str(v) for v in values))
         else:
             selection = Selection(column)

@@ -42,9 +42,26 @@ def type_class(type_name: str) -> str:
         return "bool"
     if t in ("VARCHAR", "STRING", "TEXT") or t.startswith(("VARCHAR", "CHAR")):
         return "str"
-    numeric = ("TINYINT", "SMALLINT", "INTEGER", "INT", "BIGINT", "HUGEINT", "UTINYINT",
-               "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "REAL",
-               "DECIMAL", "BYTE", "SHORT", "LONG")
+    numeric = (
+        "TINYINT",
+        "SMALLINT",
+        "INTEGER",
+        "INT",
+        "BIGINT",
+        "HUGEINT",
+        "UTINYINT",
+        "USMALLINT",
+        "UINTEGER",
+        "UBIGINT",
+        "UHUGEINT",
+        "FLOAT",
+        "DOUBLE",
+        "REAL",
+        "DECIMAL",
+        "BYTE",
+        "SHORT",
+        "LONG",
+    )
     if t.startswith(numeric):
         return "num"
     return "other"
@@ -99,7 +116,11 @@ def selection_expr(
 
 
 def count_query(
-    spec: DatasetSpec, types: dict[str, str], source: str, source_params: list[Any], dialect: Dialect
+    spec: DatasetSpec,
+    types: dict[str, str],
+    source: str,
+    source_params: list[Any],
+    dialect: Dialect,
 ) -> tuple[str, list[Any]]:
     """SQL and parameters for the per-cell counts, one row per cell.
 

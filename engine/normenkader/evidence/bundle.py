@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -125,7 +125,9 @@ def open_bundle(source: Path, limits: Limits | None = None, workdir: Path | None
         where = doc.where(pointer)
         check_id(entry["id"], "evidence id", doc.where(pointer + "/id"))
         if entry["id"] in items:
-            raise InputError("DUPLICATE_EVIDENCE_ID", f"evidence id {entry['id']!r} used twice", where)
+            raise InputError(
+                "DUPLICATE_EVIDENCE_ID", f"evidence id {entry['id']!r} used twice", where
+            )
         kind = entry["kind"]
         if kind not in schemas:
             known = ", ".join(sorted(schemas))
@@ -136,11 +138,17 @@ def open_bundle(source: Path, limits: Limits | None = None, workdir: Path | None
         record = tree.files.get(path)
         if record is None:
             raise InputError(
-                "EVIDENCE_FILE_MISSING", f"{path!r} is not in the bundle", doc.where(pointer + "/path")
+                "EVIDENCE_FILE_MISSING",
+                f"{path!r} is not in the bundle",
+                doc.where(pointer + "/path"),
             )
         items[entry["id"]] = _make_item(entry, path, record, tree, schemas[kind], limits)
     return Bundle(
-        source=str(source), tree=tree, manifest=manifest, items=items, digest=bundle_digest(tree.files)
+        source=str(source),
+        tree=tree,
+        manifest=manifest,
+        items=items,
+        digest=bundle_digest(tree.files),
     )
 
 

@@ -49,7 +49,9 @@ def template(schema: dict[str, Any], depth: int = 0) -> Any:
 
 def scaffold(target: Path) -> list[Path]:
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise InputError("OUTPUT_EXISTS", "folder exists and is not empty; nothing written", str(target))
+        raise InputError(
+            "OUTPUT_EXISTS", "folder exists and is not empty; nothing written", str(target)
+        )
     import yaml
 
     target.mkdir(parents=True, exist_ok=True)
@@ -81,9 +83,8 @@ def scaffold(target: Path) -> list[Path]:
             example = f"data/{kind}.csv"
         else:
             example = f"docs/{kind}.pdf"
-        lines.append(
-            f'  # - {{id: {kind}-1, kind: {kind}, path: {example}, date: "{today}"}}  # {info.form}: {info.title}'
-        )
+        entry = f'{{id: {kind}-1, kind: {kind}, path: {example}, date: "{today}"}}'
+        lines.append(f"  # - {entry}  # {info.form}: {info.title}")
     text = "\n".join(lines) + "\n"
     text = text.replace("evidence:\n", "evidence: []\n", 1)
     manifest_path = target / "bundle.yaml"

@@ -19,7 +19,7 @@ from typing import Any
 
 from .. import __version__
 from ..checks import CheckConfigError, build, config_from_dict
-from ..errors import NormLoadError
+from ..errors import InputError, NormLoadError
 from ..expressions import CelSyntaxError, Expression
 from ..resources import norms_dir
 from ..yamlio import Document, loads_yaml
@@ -179,8 +179,6 @@ def load_norm_set(
 def _closure(
     selected: dict[str, CompiledNorm], by_id: dict[str, CompiledNorm], only: list[str]
 ) -> dict[str, CompiledNorm]:
-    from ..errors import InputError
-
     for norm_id in only:
         if norm_id not in by_id:
             raise InputError("UNKNOWN_NORM", f"no norm with id {norm_id!r}")
@@ -212,10 +210,8 @@ def validate_documents(contents: list[tuple[Path, bytes]]) -> list[dict[str, Any
         source = _display(path)
         try:
             document = loads_yaml(data, source)
-        except NormLoadError:
-            raise
-        except Exception as exc:  # InputError from the strict loader
-            problems.append(getattr(exc, "line", lambda: str(exc))().removeprefix("error "))
+        except InputError as exc:
+            problems.append(exc.line().removeprefix("error "))
             continue
         result = validate_norm(document)
         if isinstance(result, list):
@@ -223,7 +219,9 @@ def validate_documents(contents: list[tuple[Path, bytes]]) -> list[dict[str, Any
             continue
         norm_id = result["id"]
         if norm_id in seen:
-            problems.append(f"{document.where('/id')}: norm id {norm_id} also defined in {seen[norm_id]}")
+            problems.append(
+                f"{document.where('/id')}: norm id {norm_id} also defined in {seen[norm_id]}"
+            )
             continue
         if path.stem != norm_id:
             problems.append(f"{document.where('/id')}: file name must be {norm_id}.yaml")
@@ -296,10 +294,9 @@ def _pointer(value: Any, loc: tuple[Any, ...]) -> str:
     parts: list[str] = []
     current = value
     for element in loc:
-        if isinstance(current, dict) and element in current:
-            current = current[element]
-            parts.append(str(element))
-        elif isinstance(current, list) and isinstance(element, int) and element < len(current):
+        in_dict = isinstance(current, dict) and element in current
+        in_list = isinstance(current, list) and isinstance(element, int) and element < len(current)
+        if in_dict or in_list:
             current = current[element]
             parts.append(str(element))
     return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
@@ -430,5 +427,5 @@ def _write_cache(key: str, validated: list[dict[str, Any]]) -> None:
 
         payload = {"format": CACHE_FORMAT, "key": key, "norms": validated}
         write_atomic(folder / f"normset-{key}.json", json.dumps(payload, sort_keys=True))
-    except Exception:  # a read-only home must not break a check run  # noqa: BLE001
+    except Exception:  # a read-only home must not break a check run
         return

@@ -143,10 +143,11 @@ def norm_model() -> type[Norm]:
     if _MODEL is None:
         from pydantic import create_model
 
-        _MODEL = create_model(  # type: ignore[call-overload]
+        check_list: Any = list[_check_union()]  # type: ignore[misc]
+        _MODEL = create_model(
             "NormFile",
             __base__=Norm,
-            checks=(list[_check_union()], Field(default_factory=list)),
+            checks=(check_list, Field(default_factory=list)),
         )
     assert _MODEL is not None
     return _MODEL

@@ -135,15 +135,21 @@ def load_profile(name: str | None) -> Profile:
         for selector, values in block.items():
             if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
                 raise InputError(
-                    "PROFILE_INVALID", "expected a list of strings", document.where(f"/{key}/{selector}")
+                    "PROFILE_INVALID",
+                    "expected a list of strings",
+                    document.where(f"/{key}/{selector}"),
                 )
-        selectors[key] = {sel: [v.upper() if sel == "sets" else v for v in vals] for sel, vals in block.items()}
+        selectors[key] = {
+            sel: [v.upper() if sel == "sets" else v for v in vals] for sel, vals in block.items()
+        }
     tailoring = data.get("tailoring") or {}
     if not isinstance(tailoring, dict) or not all(
         isinstance(v, dict) and set(v) <= {"params", "max_age"} for v in tailoring.values()
     ):
         raise InputError(
-            "PROFILE_INVALID", "tailoring maps norm ids to {params, max_age}", document.where("/tailoring")
+            "PROFILE_INVALID",
+            "tailoring maps norm ids to {params, max_age}",
+            document.where("/tailoring"),
         )
     return Profile(
         id=str(data.get("id") or path.stem),

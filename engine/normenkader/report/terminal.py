@@ -112,7 +112,8 @@ def _header(result: Result, words: dict[str, str]) -> list[str]:
     system = bundle.get("system", {}).get("name", "")
     return [
         f"{words['title']} {result.engine['version']}",
-        f"{words['bundle']}: {bundle['id']} ({bundle.get('organisation') or ''}) {bundle['digest']}",
+        f"{words['bundle']}: {bundle['id']} ({bundle.get('organisation') or ''})",
+        f"digest: {bundle['digest']}",
         f"{words['system']}: {system}",
         f"{words['as_of']}: {result.as_of}   {words['profile']}: {result.norm_set['profile']}"
         f"   {words['norms']}: {result.norm_set['norms']}",
@@ -130,7 +131,8 @@ def _render_plain(result: Result, lang: str) -> str:
     for name, counts in summary["by_set"].items():
         out.append(f"{name:<{width}}  " + "  ".join(f"{counts[s]:>7}" for s in statuses))
     out.append(
-        f"{words['total']:<{width}}  " + "  ".join(f"{summary['by_status'][s]:>7}" for s in statuses)
+        f"{words['total']:<{width}}  "
+        + "  ".join(f"{summary['by_status'][s]:>7}" for s in statuses)
     )
     out.append("")
     groups = _blocked_by_root(result.findings)
@@ -187,16 +189,19 @@ def _render_rich(result: Result, lang: str) -> str:
         console.print("  " + words["none"])
     for finding in action:
         title = finding.title.get(lang, finding.title.get("en", ""))
-        line = Text("  ")
-        line.append(f"{finding.status.value.upper():<8}", style=COLOURS[finding.status.value])
-        line.append(f" {finding.norm_id} ", style="bold")
-        line.append(f"[{finding.severity}] {title}")
-        console.print(line)
+        heading = Text("  ")
+        heading.append(f"{finding.status.value.upper():<8}", style=COLOURS[finding.status.value])
+        heading.append(f" {finding.norm_id} ", style="bold")
+        heading.append(f"[{finding.severity}] {title}")
+        console.print(heading)
         for detail in _detail_lines(finding, lang, words):
             console.print(Text("           " + detail))
         if finding.norm_id in groups:
             console.print(
-                Text(f"           {words['root']}: {', '.join(groups[finding.norm_id])}", style="magenta")
+                Text(
+                    f"           {words['root']}: {', '.join(groups[finding.norm_id])}",
+                    style="magenta",
+                )
             )
     blocked = [f.norm_id for f in result.findings if f.status is Status.BLOCKED]
     if blocked:

@@ -1,0 +1,178 @@
+"""`normenkader coverage`: covered / judgement-only / not covered / silently uncovered."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, run_cli
+
+from normenkader.catalogue.coverage import STATUSES
+
+CATALOGUES = ROOT / "norms" / "catalogues"
+
+NORM = """id: {id}
+title: {{nl: Toets, en: Test}}
+description: {{nl: Toets, en: Test}}
+severity: major
+derived_from:
+{derived}
+review: {review}
+{checks}
+"""
+
+
+def write_norm(folder: Path, norm_id: str, derived: list[tuple[str, str, str]],
+               review: bool = False) -> None:
+    lines = "\n".join(
+        f'  - {{catalogue: {c}, id: "{i}", version: "{v}"}}' for c, i, v in derived
+    )
+    checks = "" if review else 'checks:\n  - {kind: expr, expr: "true"}'
+    (folder / f"{norm_id}.yaml").write_text(
+        NORM.format(id=norm_id, derived=lines, review=str(review).lower(), checks=checks), "utf-8"
+    )
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> tuple[Path, Path]:
+    """A small norm folder and a copy of the shipped catalogues with our own exception list."""
+    norms = tmp_path / "norms"
+    norms.mkdir()
+    write_norm(norms, "TST.A.01", [
+        ("algoritmekader", "urn:nl:ak:ver:grw-02", "v2.5.1"),
+        ("adr-onderzoekskader", "DM.19", "2023"),
+        ("ark-toetsingskader", "3.08", "2.0"),  # an accepted alias of the catalogue version
+    ])
+    write_norm(norms, "TST.A.02", [
+        ("algoritmekader", "urn:nl:ak:ver:avg-13", "v2.5.1"),
+        ("algoritmekader", "urn:nl:ak:mtr:owk-03", "v2.5.1"),
+    ], review=True)
+    write_norm(norms, "TST.A.03", [
+        ("algoritmekader", "urn:nl:ak:ver:xyz-99", "v2.5.1"),
+        ("algoritmekader", "urn:nl:ak:ver:grw-01", "v1.0"),
+    ])
+    catalogues = tmp_path / "catalogues"
+    shutil.copytree(CATALOGUES, catalogues)
+    (catalogues / "judgement-only.yaml").write_text(
+        """format: normenkader-coverage-exceptions/1
+items:
+  - catalogue: algoritmekader
+    id: urn:nl:ak:ver:aut-01
+    version: v2.5.1
+    status: judgement_only
+    reason: {nl: Juridisch oordeel per bron, en: A legal judgement per source}
+  - catalogue: algoritmekader
+    id: urn:nl:ak:ver:grw-02
+    version: v2.5.1
+    status: not_covered
+    reason: {nl: Verouderd, en: Stale}
+""",
+        "utf-8",
+    )
+    return norms, catalogues
+
+
+def test_coverage_json_classifies_every_item(library: tuple[Path, Path]) -> None:
+    norms, catalogues = library
+    run = run_cli("coverage", "--norms", norms, "--catalogue-dir", catalogues,
+                  "--format", "json")
+    assert run.code == 1  # items silently uncovered and unresolved citations
+    report = json.loads(run.stdout)
+    assert report["complete"] is False and report["norms"] == 3
+    by_name = {c["catalogue"]: c for c in report["catalogues"]}
+    assert list(by_name) == ["algoritmekader", "adr-onderzoekskader", "ark-toetsingskader"]
+    ak = {row["id"]: row for row in by_name["algoritmekader"]["items"]}
+    assert len(ak) == 63 and by_name["algoritmekader"]["total"] == 63
+    assert ak["urn:nl:ak:ver:grw-02"]["status"] == "covered"
+    assert ak["urn:nl:ak:ver:grw-02"]["norms"] == ["TST.A.01"]
+    assert ak["urn:nl:ak:ver:avg-13"]["judgement_only_norms"] == ["TST.A.02"]
+    assert ak["urn:nl:ak:ver:aut-01"]["status"] == "judgement_only"
+    assert ak["urn:nl:ak:ver:aut-01"]["reason"] == "A legal judgement per source"
+    assert ak["urn:nl:ak:ver:grw-01"]["status"] == "uncovered"  # cited at an unknown version
+    # a norm citing only a measure does not cover its requirements; it is shown as a hint
+    assert ak["urn:nl:ak:ver:avg-10"]["status"] == "uncovered"
+    assert ak["urn:nl:ak:ver:avg-10"]["via_measures"] == ["TST.A.02"]
+    assert by_name["algoritmekader"]["measures"] == {"total": 108, "cited": 1}
+    counts = by_name["algoritmekader"]["counts"]
+    assert set(counts) == set(STATUSES) and sum(counts.values()) == 63
+    assert counts["covered"] == 2 and counts["judgement_only"] == 1
+    assert by_name["adr-onderzoekskader"]["total"] == 84
+    assert by_name["ark-toetsingskader"]["total"] == 55
+    adr = {row["id"]: row["status"] for row in by_name["adr-onderzoekskader"]["items"]}
+    ark = {row["id"]: row["status"] for row in by_name["ark-toetsingskader"]["items"]}
+    assert adr["DM.19"] == "covered" and ark["3.08"] == "covered"
+    assert {(u["norm"], u["id"]) for u in report["unresolved"]} == {
+        ("TST.A.03", "urn:nl:ak:ver:xyz-99"), ("TST.A.03", "urn:nl:ak:ver:grw-01")
+    }
+    assert report["stale"] == [{
+        "catalogue": "algoritmekader", "id": "urn:nl:ak:ver:grw-02", "version": "v2.5.1",
+        "problem": "listed as not_covered but covered",
+    }]
+
+
+def test_coverage_table_and_exit_zero_when_complete(library: tuple[Path, Path]) -> None:
+    norms, catalogues = library
+    (norms / "TST.A.03.yaml").unlink()
+    items = []
+    for name, version, section in (("algoritmekader", "v2.5.1", "requirements"),
+                                   ("adr-onderzoekskader", "2023", "controls"),
+                                   ("ark-toetsingskader", "2023", "items")):
+        run = run_cli("coverage", "--norms", norms, "--catalogue-dir", catalogues,
+                      "--catalogue", name, "--format", "json")
+        rows = json.loads(run.stdout)["catalogues"][0]["items"]
+        items += [(name, version, r["id"]) for r in rows if r["status"] != "covered"]
+    entries = "".join(
+        f"""  - catalogue: {c}
+    id: "{i}"
+    version: "{v}"
+    status: not_covered
+    reason: {{nl: Buiten deze toets, en: Outside this test}}
+""" for c, v, i in items
+    )
+    (catalogues / "judgement-only.yaml").write_text(
+        "format: normenkader-coverage-exceptions/1\nitems:\n" + entries, "utf-8"
+    )
+    run = run_cli("coverage", "--norms", norms, "--catalogue-dir", catalogues,
+                  "--catalogue", "algoritmekader@v2.5.1", "--lang", "nl")
+    assert run.code == 0, run.stdout + run.stderr
+    assert "algoritmekader@v2.5.1: 63 items: 2 gedekt, 0 alleen oordeel, 61 niet gedekt" in run.stdout
+    assert "Buiten deze toets" in run.stdout
+    assert run.stdout.rstrip().endswith("complete")
+
+
+def test_bad_exception_file_and_unknown_catalogue_are_input_errors(
+    library: tuple[Path, Path],
+) -> None:
+    norms, catalogues = library
+    run = run_cli("coverage", "--norms", norms, "--catalogue-dir", catalogues,
+                  "--catalogue", "nope")
+    assert run.code == 3 and run.stderr.startswith("error CATALOGUE_UNKNOWN:")
+    (catalogues / "judgement-only.yaml").write_text(
+        "format: normenkader-coverage-exceptions/1\nitems:\n"
+        "  - {catalogue: algoritmekader, id: x, version: v2.5.1, status: maybe,"
+        " reason: {nl: a, en: b}}\n",
+        "utf-8",
+    )
+    run = run_cli("coverage", "--norms", norms, "--catalogue-dir", catalogues)
+    assert run.code == 3
+    assert run.stderr.startswith("error CATALOGUE_INVALID:") and "judgement-only.yaml:3:5" in (
+        run.stderr
+    )
+
+
+def test_shipped_library_accounts_for_every_requirement_or_says_which() -> None:
+    """Over the shipped library every item has a status; the exceptions list stays honest."""
+    run = run_cli("coverage", "--format", "json")
+    report = json.loads(run.stdout)
+    assert run.code == (0 if report["complete"] else 1)
+    for catalogue in report["catalogues"]:
+        for row in catalogue["items"]:
+            assert row["status"] in STATUSES
+            if row["status"] in ("judgement_only", "not_covered"):
+                assert row["reason"].strip()
+    assert {c["catalogue"]: c["total"] for c in report["catalogues"]} == {
+        "algoritmekader": 63, "adr-onderzoekskader": 84, "ark-toetsingskader": 55
+    }
+    assert report["stale"] == []

@@ -1,0 +1,56 @@
+"""The shipped example bundles against the shipped library, through the real CLI."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import AS_OF, EXAMPLES, run_cli
+
+
+def result(name: str, *extra: str) -> tuple[int, dict]:
+    run = run_cli("check", EXAMPLES / name, "--as-of", AS_OF, "--format", "json", *extra)
+    assert run.code in (0, 1), run.stderr
+    return run.code, json.loads(run.stdout)
+
+
+def test_toeslagen_fails_on_nationality_features() -> None:
+    code, data = result("toeslagen")
+    assert code == 1
+    found = {f["norm_id"]: f for f in data["findings"]}
+    disc = found["NK.DISC.01"]
+    assert disc["status"] == "fail"
+    offending = " ".join(map(str, disc["checks"][0]["values"].get("offending", [])))
+    assert "nationality" in offending and "dual_nationality" in offending
+    assert disc["evidence"][0]["sha256"]
+    assert found["NK.DATA.01"]["status"] == "missing"
+    blocked_by_dictionary = [
+        f["norm_id"]
+        for f in data["findings"]
+        if f["status"] == "blocked" and "NK.DATA.01" in f["root_causes"]
+    ]
+    assert blocked_by_dictionary, "the missing data dictionary must block its dependants"
+    assert found["NK.PRIV.07"]["status"] in ("fail", "missing")  # no DPIA
+    assert not [f for f in data["findings"] if f["status"] == "error"]
+
+
+def test_toeslagen_terminal_view_names_the_root_cause() -> None:
+    run = run_cli("check", EXAMPLES / "toeslagen", "--as-of", AS_OF)
+    assert run.code == 1
+    lines = run.stdout.splitlines()
+    disc = [line for line in lines if "NK.DISC.01" in line]
+    assert disc and disc[0].strip().startswith("FAIL")
+    dictionary = lines.index(
+        next(line for line in lines if "NK.DATA.01" in line and "MISSING" in line)
+    )
+    following = "\n".join(lines[dictionary : dictionary + 6])
+    assert "root cause of:" in following
+    dutch = run_cli("check", EXAMPLES / "toeslagen", "--as-of", AS_OF, "--lang", "nl")
+    assert "oorzaak van:" in dutch.stdout
+
+
+def test_compliant_example_passes_everything_that_applies() -> None:
+    code, data = result("compliant")
+    statuses = {f["norm_id"]: f["status"] for f in data["findings"]}
+    assert code == 0, {k: v for k, v in statuses.items() if v not in ("pass", "not_applicable")}
+    assert set(statuses.values()) <= {"pass", "not_applicable", "review"}
+    assert "pass" in statuses.values()
