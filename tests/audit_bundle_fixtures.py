@@ -14,12 +14,15 @@ NORMS: dict[str, dict[str, object]] = {
         "severity": "major",
         "evidence": {"policy": {"kind": "document", "id": "policy"}},
         "checks": [{"kind": "expr", "expr": "policy.meta.approved == true",
-                    "explain": {"nl": "Beleid is niet goedgekeurd.", "en": "Policy not approved."}}],
+                    "explain": {"nl": "Beleid is niet goedgekeurd.",
+                                "en": "Policy not approved."}}],
     },
     "NK.TST.02": {
         "severity": "minor",
         "requires": ["NK.TST.01"],
-        "evidence": {"procedure": {"kind": "document", "id": "procedure"}},
+        "evidence": {
+            "procedure": {"kind": "document", "id": "procedure"},
+        },
         "review": True,
         "review_prompt": {"nl": "Is de procedure toereikend?", "en": "Is the procedure adequate?"},
         "checks": [],
@@ -75,5 +78,6 @@ def write_bundle(root: Path, *, approved: bool = True, organisation: str = "Geme
              "date": "2026-01-01"},
         ],
     }
-    (bundle / "bundle.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True))
+    text = yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True)
+    (bundle / "bundle.yaml").write_text(text)
     return bundle

@@ -21,7 +21,9 @@ def _finding(norm_id: str, status: Status, reason: Reason, **extra: object) -> F
         reason=reason,
         message={"nl": f"bericht {norm_id}", "en": f"message {norm_id}"},
         legal_basis=["AVG art. 35"],
-        derived_from=[{"catalogue": "algoritmekader", "id": "urn:nl:ak:ver:avg-01", "version": "v2.5.1"}],
+        derived_from=[
+            {"catalogue": "algoritmekader", "id": "urn:nl:ak:ver:avg-01", "version": "v2.5.1"}
+        ],
     )
     for key, value in extra.items():
         setattr(finding, key, value)
@@ -79,7 +81,8 @@ def sample_result() -> Result:
             judgement={"verdict": "pass", "assessor": "S. Upervisor", "date": "2026-11-20",
                        "note": "fine", "lapsed": False, "changed": []},
         ),
-        _finding("NK.GOV.03", Status.PASS, Reason.ALL_CHECKS_HOLD, prerequisites={"NK.GOV.02": "pass"}),
+        _finding("NK.GOV.03", Status.PASS, Reason.ALL_CHECKS_HOLD,
+                 prerequisites={"NK.GOV.02": "pass"}),
         _finding("NK.PRIV.01", Status.NOT_APPLICABLE, Reason.CONDITION_FALSE, severity="info",
                  facts={"profile.processes_personal_data": False}),
         _finding("NK.PRIV.02", Status.ERROR, Reason.EXPRESSION_ERROR),
@@ -88,13 +91,15 @@ def sample_result() -> Result:
         engine={"name": "normenkader", "version": "0.1.0"},
         norm_set={"digest": "sha256:" + "c" * 64, "profile": "full", "norms": len(findings)},
         as_of="2026-11-29",
-        bundle={"id": "gm0363-12345678-2026-001", "organisation": HOSTILE, "submitted": "2026-11-20",
+        bundle={"id": "gm0363-12345678-2026-001", "organisation": HOSTILE,
+                "submitted": "2026-11-20",
                 "system": {"name": "Risico <model>", "register_id": "12345678"},
                 "digest": "sha256:" + "d" * 64, "files": 7},
         findings=findings,
         inputs={"waivers": "sha256:" + "e" * 64, "assessments": None},
         requirements=[{"catalogue": "algoritmekader", "id": "urn:nl:ak:ver:grw-02",
-                       "version": "v2.5.1", "title": {"nl": "Non-discriminatie", "en": "Non-discrimination"},
+                       "version": "v2.5.1",
+                       "title": {"nl": "Non-discriminatie", "en": "Non-discrimination"},
                        "status": "not_satisfied", "rule": "all",
                        "norms": {"NK.DISC.01": "fail", "NK.DISC.02": "review"}}],
         notices=[{"source": "waivers", "code": "waiver_expired", "norm_id": "NK.GOV.04",

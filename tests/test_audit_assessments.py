@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from audit_bundle_fixtures import AS_OF, write_bundle, write_norms
 from conftest import run_cli
-
 from normenkader.audit.assessments import load_assessments
+from normenkader.errors import InputError
 
 
 @pytest.fixture
@@ -160,10 +161,20 @@ def test_assess_unknown_norm_is_exit_3(setup, tmp_path) -> None:
     ],
     ids=["verdict", "digest", "no-evidence", "unknown-field"],
 )
-def test_malformed_assessments_file_is_exit_3(setup, tmp_path, text: str) -> None:
-    norms, bundle = setup
+def test_malformed_assessments_file_is_rejected(setup, tmp_path, text: str) -> None:
     file = tmp_path / "a.yaml"
     file.write_text(text)
+    with pytest.raises(InputError) as caught:
+        load_assessments(file)
+    assert caught.value.code == "ASSESSMENT_INVALID"
+    assert caught.value.where is not None and caught.value.where.startswith(f"{file}:3:")
+
+
+def test_malformed_assessments_file_is_exit_3(setup, tmp_path) -> None:
+    norms, bundle = setup
+    file = tmp_path / "a.yaml"
+    file.write_text("version: 1\nassessments:\n  - {norm: NK.TST.02}\n")
     run = run_cli("check", bundle, "--norms", norms, "--as-of", AS_OF, "--assessments", file)
     assert run.code == 3, run.stderr
     assert run.stderr.startswith(f"error ASSESSMENT_INVALID: {file}:3:"), run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1

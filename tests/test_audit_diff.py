@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+
 from audit_bundle_fixtures import AS_OF, write_bundle, write_norms
 from audit_report_fixtures import sample_result
 from conftest import run_cli
-
 from normenkader.audit.diff import baseline_ignore, compare, load_result
 from normenkader.errors import InputError
 from normenkader.results import Status

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from audit_bundle_fixtures import AS_OF, write_bundle, write_norms
 from conftest import run_cli
-
 from normenkader.audit.waivers import lint_waivers, load_waivers
 from normenkader.errors import InputError
 
@@ -176,15 +176,27 @@ MALFORMED = {
 
 
 @pytest.mark.parametrize("case", sorted(MALFORMED))
-def test_malformed_waiver_file_is_exit_3(setup, tmp_path: Path, case: str) -> None:
-    norms, bundle = setup
+def test_malformed_waiver_file_is_rejected_with_position(tmp_path: Path, case: str) -> None:
     file = tmp_path / "w.yaml"
     file.write_text(MALFORMED[case])
+    with pytest.raises(InputError) as caught:
+        load_waivers(file, None, {"NK.TST.01": True})
+    assert caught.value.code == "WAIVER_INVALID", case
+    assert caught.value.exit_code == 3
+    assert caught.value.where is not None and caught.value.where.startswith(f"{file}:")
+
+
+def test_malformed_waiver_file_is_exit_3_one_line(setup, tmp_path: Path) -> None:
+    norms, bundle = setup
+    file = tmp_path / "w.yaml"
+    file.write_text(MALFORMED["expiry before issue"])
     run = run_cli("check", bundle, "--norms", norms, "--as-of", AS_OF, "--waivers", file)
-    assert run.code == 3, (case, run.stdout, run.stderr)
+    assert run.code == 3, (run.stdout, run.stderr)
     lines = run.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error WAIVER_INVALID: "), run.stderr
-    assert str(file) in lines[0]
+    assert len(lines) == 1, run.stderr
+    # the position is that of the offending value (col 121 in the one-line flow mapping)
+    assert lines[0] == f"error WAIVER_INVALID: {file}:3:121: 'expires' lies before 'issued'"
+    assert run.stdout == ""
 
 
 def test_duplicate_key_and_duplicate_id_rejected(tmp_path: Path) -> None:

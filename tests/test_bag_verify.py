@@ -10,10 +10,11 @@ from pathlib import Path
 
 import bagit
 import pytest
-from normenkader.evidence.bag import seal_bundle
+
 from hostile.sandbox import Workspace, assert_budget, assert_rejected
 from hostile.trees import BUNDLE_YAML, NOTES, manual_bag, sha256, working_bundle
 from hostile.zips import Member, build_zip
+from normenkader.evidence.bag import seal_bundle
 
 PAYLOAD = {"bundle.yaml": BUNDLE_YAML, "docs/notes.md": NOTES}
 
@@ -27,10 +28,19 @@ def sealed(tmp_path: Path, name: str = "bag") -> Path:
 
 
 def _inside(name: str) -> set[str]:
-    return {f"{name}/{p}" for p in (
-        "data", "data/bundle.yaml", "data/docs", "data/docs/notes.md", "bagit.txt", "bag-info.txt",
-        "manifest-sha256.txt", "tagmanifest-sha256.txt",
-    )}
+    return {
+        f"{name}/{p}"
+        for p in (
+            "data",
+            "data/bundle.yaml",
+            "data/docs",
+            "data/docs/notes.md",
+            "bagit.txt",
+            "bag-info.txt",
+            "manifest-sha256.txt",
+            "tagmanifest-sha256.txt",
+        )
+    }
 
 
 def digest_line(outcome_stdout: str) -> str:
@@ -41,18 +51,31 @@ def test_seal_folder_and_zip_keep_the_digest(tmp_path: Path) -> None:
     workspace = Workspace(tmp_path)
     source = working_bundle(tmp_path / "work")
     folder = workspace.run("validate", source)
-    outcome = workspace.run("seal", source, "-o", tmp_path / "bag", allowed={"bag"} | _inside("bag"))
+    outcome = workspace.run(
+        "seal", source, "-o", tmp_path / "bag", allowed={"bag"} | _inside("bag")
+    )
     assert outcome.code == 0, outcome.stderr
     bag = tmp_path / "bag"
     outcome = workspace.run("seal", source, "-o", tmp_path / "bag.zip", allowed={"bag.zip"})
     assert outcome.code == 0, outcome.stderr
-    digests = {digest_line(workspace.run("validate", p).stdout) for p in (source, bag, tmp_path / "bag.zip")}
+    digests = {
+        digest_line(workspace.run("validate", p).stdout)
+        for p in (source, bag, tmp_path / "bag.zip")
+    }
     assert digests == {digest_line(folder.stdout)}
-    assert (bag / "bagit.txt").read_bytes() == b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+    assert (
+        bag / "bagit.txt"
+    ).read_bytes() == b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
     with zipfile.ZipFile(tmp_path / "bag.zip") as archive:
         assert sorted(archive.namelist()) == sorted(
-            ["bag-info.txt", "bagit.txt", "manifest-sha256.txt", "tagmanifest-sha256.txt",
-             "data/bundle.yaml", "data/docs/notes.md"]
+            [
+                "bag-info.txt",
+                "bagit.txt",
+                "manifest-sha256.txt",
+                "tagmanifest-sha256.txt",
+                "data/bundle.yaml",
+                "data/docs/notes.md",
+            ]
         )
 
 
@@ -60,7 +83,9 @@ def test_seal_refuses_to_overwrite_and_leaves_nothing(tmp_path: Path) -> None:
     bag = sealed(tmp_path)
     workspace = Workspace(tmp_path)
     assert_rejected(workspace.run("seal", tmp_path / "work", "-o", bag), "OUTPUT_EXISTS")
-    assert_rejected(workspace.run("seal", tmp_path / "work", "-o", tmp_path / "no" / "b.zip"), "OUTPUT_INVALID")
+    assert_rejected(
+        workspace.run("seal", tmp_path / "work", "-o", tmp_path / "no" / "b.zip"), "OUTPUT_INVALID"
+    )
 
 
 def test_seal_rejects_an_invalid_bundle_and_writes_nothing(tmp_path: Path) -> None:
@@ -103,42 +128,75 @@ def remanifest(bag: Path) -> None:
 
 Mutation = Callable[[Path], None]
 CASES: dict[str, tuple[str, Mutation]] = {
-    "flipped-payload-byte": ("CHECKSUM_MISMATCH", lambda b: flip(b / "data" / "docs" / "notes.md", 3)),
-    "unlisted-payload": ("UNLISTED_FILE", lambda b: (b / "data" / "docs" / "extra.md").write_text("x")),
+    "flipped-payload-byte": (
+        "CHECKSUM_MISMATCH",
+        lambda b: flip(b / "data" / "docs" / "notes.md", 3),
+    ),
+    "unlisted-payload": (
+        "UNLISTED_FILE",
+        lambda b: (b / "data" / "docs" / "extra.md").write_text("x"),
+    ),
     "missing-payload": ("MISSING_FILE", lambda b: (b / "data" / "docs" / "notes.md").unlink()),
     "edited-bag-info": ("CHECKSUM_MISMATCH", lambda b: flip(b / "bag-info.txt", 0)),
     "edited-manifest": ("CHECKSUM_MISMATCH", lambda b: flip(b / "manifest-sha256.txt", 0)),
-    "edited-bagit-txt": ("BAG_INVALID", lambda b: (b / "bagit.txt").write_text("BagIt-Version: 2.0\n")),
+    "edited-bagit-txt": (
+        "BAG_INVALID",
+        lambda b: (b / "bagit.txt").write_text("BagIt-Version: 2.0\n"),
+    ),
     "unlisted-tag-file": ("UNLISTED_FILE", lambda b: (b / "notes.txt").write_text("hidden")),
-    "fetch-txt": ("BAG_FETCH", lambda b: (b / "fetch.txt").write_text("https://example.org/x - data/x\n")),
-    "oversized-bag-info": ("TAG_FILE_TOO_LARGE", lambda b: (b / "bag-info.txt").write_bytes(b"A: b\n" * (2 << 20))),
+    "fetch-txt": (
+        "BAG_FETCH",
+        lambda b: (b / "fetch.txt").write_text("https://example.org/x - data/x\n"),
+    ),
+    "oversized-bag-info": (
+        "TAG_FILE_TOO_LARGE",
+        lambda b: (b / "bag-info.txt").write_bytes(b"A: b\n" * (2 << 20)),
+    ),
     "no-tagmanifest": ("BAG_MANIFEST_MISSING", lambda b: (b / "tagmanifest-sha256.txt").unlink()),
     "extra-md5-manifest": ("BAG_ALGORITHM", lambda b: (b / "manifest-md5.txt").write_text("")),
     "uppercase-hex": (
         "BAG_MANIFEST_INVALID",
-        lambda b: ((b / "manifest-sha256.txt").write_text((b / "manifest-sha256.txt").read_text().upper()
-                                                         .replace("DATA/", "data/").replace("BUNDLE.YAML", "bundle.yaml")
-                                                         .replace("DOCS/NOTES.MD", "docs/notes.md")),
-                   rewrite_tagmanifest(b)),
+        lambda b: (
+            (b / "manifest-sha256.txt").write_text(
+                (b / "manifest-sha256.txt")
+                .read_text()
+                .upper()
+                .replace("DATA/", "data/")
+                .replace("BUNDLE.YAML", "bundle.yaml")
+                .replace("DOCS/NOTES.MD", "docs/notes.md")
+            ),
+            rewrite_tagmanifest(b),
+        ),
     ),
     "tab-separator": (
         "BAG_MANIFEST_INVALID",
-        lambda b: ((b / "manifest-sha256.txt").write_text((b / "manifest-sha256.txt").read_text().replace("  ", "\t")),
-                   rewrite_tagmanifest(b)),
+        lambda b: (
+            (b / "manifest-sha256.txt").write_text(
+                (b / "manifest-sha256.txt").read_text().replace("  ", "\t")
+            ),
+            rewrite_tagmanifest(b),
+        ),
     ),
     "listed-outside-data": (
         "BAG_MANIFEST_INVALID",
-        lambda b: ((b / "manifest-sha256.txt").open("a").write(f"{'0' * 64}  bagit.txt\n"), rewrite_tagmanifest(b)),
+        lambda b: (
+            (b / "manifest-sha256.txt").open("a").write(f"{'0' * 64}  bagit.txt\n"),
+            rewrite_tagmanifest(b),
+        ),
     ),
     "listed-traversal": (
         "PATH_TRAVERSAL",
-        lambda b: ((b / "manifest-sha256.txt").open("a").write(f"{'0' * 64}  data/../../etc/passwd\n"),
-                   rewrite_tagmanifest(b)),
+        lambda b: (
+            (b / "manifest-sha256.txt").open("a").write(f"{'0' * 64}  data/../../etc/passwd\n"),
+            rewrite_tagmanifest(b),
+        ),
     ),
     "listed-twice": (
         "DUPLICATE_ENTRY",
-        lambda b: ((b / "manifest-sha256.txt").write_text((b / "manifest-sha256.txt").read_text() * 2),
-                   rewrite_tagmanifest(b)),
+        lambda b: (
+            (b / "manifest-sha256.txt").write_text((b / "manifest-sha256.txt").read_text() * 2),
+            rewrite_tagmanifest(b),
+        ),
     ),
     "oxum-mismatch": (
         "BAG_OXUM_MISMATCH",
@@ -148,11 +206,20 @@ CASES: dict[str, tuple[str, Mutation]] = {
         "BAG_OXUM_MISMATCH",
         lambda b: ((b / "data" / "docs" / "extra.md").write_text("x"), remanifest(b)),
     ),
-    "symlink-in-payload": ("SYMLINK", lambda b: (b / "data" / "docs" / "l.md").symlink_to("/etc/passwd")),
+    "symlink-in-payload": (
+        "SYMLINK",
+        lambda b: (b / "data" / "docs" / "l.md").symlink_to("/etc/passwd"),
+    ),
     "fifo-in-payload": ("SPECIAL_FILE", lambda b: os.mkfifo(b / "data" / "docs" / "pipe.md")),
     "fifo-as-tag-file": ("SPECIAL_FILE", lambda b: os.mkfifo(b / "extra-tags.txt")),
-    "hardlink-in-payload": ("HARDLINK", lambda b: os.link(b / "data" / "docs" / "notes.md", b / "data" / "n2.md")),
-    "signature-not-dsse": ("SIGNATURE_INVALID", lambda b: ((b / "signatures").mkdir(), (b / "signatures" / "x.txt").write_text("x"))),
+    "hardlink-in-payload": (
+        "HARDLINK",
+        lambda b: os.link(b / "data" / "docs" / "notes.md", b / "data" / "n2.md"),
+    ),
+    "signature-not-dsse": (
+        "SIGNATURE_INVALID",
+        lambda b: ((b / "signatures").mkdir(), (b / "signatures" / "x.txt").write_text("x")),
+    ),
 }
 
 
@@ -194,7 +261,8 @@ def test_zip_of_a_bag_folder_with_top_folder_is_accepted(tmp_path: Path) -> None
     bag = sealed(tmp_path)
     members = [
         Member(f"top/{path.relative_to(bag).as_posix()}", path.read_bytes(), method=8)
-        for path in sorted(bag.rglob("*")) if path.is_file()
+        for path in sorted(bag.rglob("*"))
+        if path.is_file()
     ]
     archive = tmp_path / "bag.zip"
     archive.write_bytes(build_zip(members))

@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_cli
 
+from conftest import ROOT, run_cli
 from normenkader.catalogue.coverage import STATUSES
 
 CATALOGUES = ROOT / "norms" / "catalogues"
@@ -106,6 +106,7 @@ def test_coverage_json_classifies_every_item(library: tuple[Path, Path]) -> None
     assert {(u["norm"], u["id"]) for u in report["unresolved"]} == {
         ("TST.A.03", "urn:nl:ak:ver:xyz-99"), ("TST.A.03", "urn:nl:ak:ver:grw-01")
     }
+    assert "rollups: urn:nl:ak:ver:grw-01: unknown norm NK.FRIA.01" in report["rule_problems"]
     assert report["stale"] == [{
         "catalogue": "algoritmekader", "id": "urn:nl:ak:ver:grw-02", "version": "v2.5.1",
         "problem": "listed as not_covered but covered",
@@ -115,10 +116,10 @@ def test_coverage_json_classifies_every_item(library: tuple[Path, Path]) -> None
 def test_coverage_table_and_exit_zero_when_complete(library: tuple[Path, Path]) -> None:
     norms, catalogues = library
     (norms / "TST.A.03.yaml").unlink()
+    (catalogues / "rollups.yaml").unlink()  # its rules name library norms absent here
     items = []
-    for name, version, section in (("algoritmekader", "v2.5.1", "requirements"),
-                                   ("adr-onderzoekskader", "2023", "controls"),
-                                   ("ark-toetsingskader", "2023", "items")):
+    for name, version in (("algoritmekader", "v2.5.1"), ("adr-onderzoekskader", "2023"),
+                          ("ark-toetsingskader", "2023")):
         run = run_cli("coverage", "--norms", norms, "--catalogue-dir", catalogues,
                       "--catalogue", name, "--format", "json")
         rows = json.loads(run.stdout)["catalogues"][0]["items"]
@@ -137,9 +138,10 @@ def test_coverage_table_and_exit_zero_when_complete(library: tuple[Path, Path]) 
     run = run_cli("coverage", "--norms", norms, "--catalogue-dir", catalogues,
                   "--catalogue", "algoritmekader@v2.5.1", "--lang", "nl")
     assert run.code == 0, run.stdout + run.stderr
-    assert "algoritmekader@v2.5.1: 63 items: 2 gedekt, 0 alleen oordeel, 61 niet gedekt" in run.stdout
+    summary = "algoritmekader@v2.5.1: 63 onderdelen: 2 gedekt, 0 alleen oordeel, 61 niet gedekt"
+    assert summary in run.stdout
     assert "Buiten deze toets" in run.stdout
-    assert run.stdout.rstrip().endswith("complete")
+    assert run.stdout.rstrip().endswith("volledig")
 
 
 def test_bad_exception_file_and_unknown_catalogue_are_input_errors(
@@ -175,4 +177,4 @@ def test_shipped_library_accounts_for_every_requirement_or_says_which() -> None:
     assert {c["catalogue"]: c["total"] for c in report["catalogues"]} == {
         "algoritmekader": 63, "adr-onderzoekskader": 84, "ark-toetsingskader": 55
     }
-    assert report["stale"] == []
+    assert report["stale"] == [] and report["rule_problems"] == []

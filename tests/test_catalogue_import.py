@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_cli
 
+from conftest import ROOT, run_cli
 from normenkader.catalogue.legal import law_ids, law_ids_of_page
 from normenkader.catalogue.model import load_catalogues
 from normenkader.catalogue.upstream import ark_id, read_snapshot
@@ -221,3 +221,33 @@ def test_task_registry_form_shows_measure_renumbering(reference: Path) -> None:
     # requirement ids are stable between the two; measure ids were renumbered (dat-02 ...)
     assert "requirements" not in ak["added"] and "requirements" not in ak["removed"]
     assert "urn:nl:ak:mtr:dat-02" in ak["meaning_changed"]
+
+
+def test_writing_needs_a_known_version(reference: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "catalogues"
+    shutil.copytree(CATALOGUES, folder)
+    run = run_cli("import-catalogue", reference / "task-registry", "--catalogue-dir", folder,
+                  "--write")
+    assert run.code == 3 and run.stderr.startswith("error IMPORT_VERSION:"), run.stderr
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in CATALOGUES.iterdir())
+
+
+def test_catalogue_agrees_with_the_research_crosswalk(reference: Path) -> None:
+    """Independent check of the links against crosswalk-ak-v2.5.1-adr-ark.csv."""
+    import csv
+
+    ak = load_catalogues(CATALOGUES)["algoritmekader@v2.5.1"]
+    expected: dict[str, tuple[set[str], set[str], set[str]]] = {}
+    with (reference / "crosswalk-ak-v2.5.1-adr-ark.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            reqs, adr, ark = expected.setdefault(row["measure_id"], (set(), set(), set()))
+            if row["requirement_id"]:
+                reqs.add("urn:nl:ak:ver:" + row["requirement_id"])
+            adr.update(i for i in row["adr_ids"].split() if i != "-")
+            ark.update(i for i in row["ark_ids"].split() if i != "-")
+    assert len(expected) == 108
+    for short, (reqs, adr, ark) in expected.items():
+        measure = ak.items["urn:nl:ak:mtr:" + short]
+        assert set(measure.data.get("requirements", [])) == reqs, short
+        assert set(measure.data.get("adr", [])) == adr, short
+        assert set(measure.data.get("ark", [])) == ark, short

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from normenkader.catalogue.model import load_catalogue, load_catalogues
 from normenkader.catalogue.upstream import fingerprint
 from normenkader.errors import InputError
@@ -76,10 +76,10 @@ def write(tmp_path: Path, body: str) -> Path:
     ("body", "where"),
     [
         ("controls:\n  - {id: A, title: {nl: a, en: a}}\n  - {id: A, title: {nl: b, en: b}}\n",
-         ":6:"),
-        ("controls:\n  - {id: A, title: {nl: a}}\n", ":5:"),
-        ("controls:\n  - {id: A, title: {nl: a, en: a}, colour: red}\n", ":5:"),
-        ("requirements:\n  - {id: R, title: null, legal: AVG}\n", ":5:"),
+         ":7:"),
+        ("controls:\n  - {id: A, title: {nl: a}}\n", ":6:"),
+        ("controls:\n  - {id: A, title: {nl: a, en: a}, colour: red}\n", ":6:"),
+        ("requirements:\n  - {id: R, title: null, legal: AVG}\n", ":6:"),
         ("extra: 1\n", ":1:"),
     ],
 )

@@ -6,8 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import AS_OF, EXAMPLES, ROOT, run_cli
+from hypothesis import given
+from hypothesis import strategies as st
 
+from conftest import AS_OF, EXAMPLES, ROOT, run_cli
+from normenkader.catalogue.citations import from_norm_set
 from normenkader.catalogue.model import load_catalogues
 from normenkader.catalogue.rollup import Rule, _rule, decide, load_rules, rule_problems
 from normenkader.errors import InputError
@@ -96,8 +99,16 @@ def test_invalid_rules_are_rejected(entry: dict[str, object]) -> None:
 def test_shipped_rules_name_known_items_and_norms() -> None:
     rules = load_rules(ROOT / "norms" / "catalogues" / "rollups.yaml")
     assert rules, "rollups.yaml holds at least one rule"
-    norm_set = load_norm_set(None, profile=None)
-    assert rule_problems(rules, load_catalogues(), norm_set) == []
+    norms = from_norm_set(load_norm_set(None, profile=None))
+    assert rule_problems(rules, load_catalogues(), norms) == []
+    broken = [Rule("algoritmekader", "urn:nl:ak:ver:grw-01", "v2.5.1", alternative=("NK.GOV.01",)),
+              Rule("algoritmekader", "urn:nl:ak:ver:nope", "v2.5.1"),
+              Rule("algoritmekader", "urn:nl:ak:ver:grw-02", "v2.5.1", norms=("NK.NOPE.01",))]
+    assert rule_problems(broken, load_catalogues(), norms) == [
+        "rollups: urn:nl:ak:ver:grw-01: alternative NK.GOV.01 has no attestation check",
+        "rollups: algoritmekader urn:nl:ak:ver:nope (v2.5.1) is unknown",
+        "rollups: urn:nl:ak:ver:grw-02: unknown norm NK.NOPE.01",
+    ]
 
 
 def test_check_result_carries_requirement_rows(tmp_path: Path) -> None:
@@ -133,3 +144,35 @@ def test_check_result_carries_requirement_rows(tmp_path: Path) -> None:
     order = [r["catalogue"] for r in rows]
     assert order == sorted(order, key=["algoritmekader", "adr-onderzoekskader",
                                        "ark-toetsingskader"].index)
+
+
+STATUS = ("pass", "waived", "fail", "missing", "blocked", "review", "error", "not_applicable")
+RANK = {"not_satisfied": 0, "open": 1, "satisfied": 2}
+
+
+@given(
+    statuses=st.lists(st.sampled_from(STATUS), min_size=1, max_size=5),
+    blockers=st.lists(st.booleans(), min_size=5, max_size=5),
+    which=st.sampled_from(["all", "any", "k2"]),
+    upgrade=st.integers(min_value=0, max_value=4),
+)
+def test_properties_blocker_guard_and_monotonicity(
+    statuses: list[str], blockers: list[bool], which: str, upgrade: int
+) -> None:
+    rule = {"all": ALL, "any": ANY, "k2": Rule("c", "x", "1", rule="k_of_n", k=2)}[which]
+    names = [f"N{i}" for i in range(len(statuses))]
+    by_name = dict(zip(names, statuses, strict=True))
+    severities = {n: "blocker" if blockers[i] else "major" for i, n in enumerate(names)}
+    status, _ = decide(rule, by_name, severities, names)
+    if all(s == "not_applicable" for s in statuses):
+        assert status == "not_applicable"
+        return
+    if any(blockers[i] and s in ("fail", "missing", "blocked") for i, s in enumerate(statuses)):
+        assert status == "not_satisfied"
+    if any(blockers[i] and s == "review" for i, s in enumerate(statuses)):
+        assert status != "satisfied"
+    # turning one applicable norm into a pass never makes the verdict worse
+    target = names[upgrade % len(names)]
+    if by_name[target] != "not_applicable" and status != "not_applicable":
+        better, _ = decide(rule, {**by_name, target: "pass"}, severities, names)
+        assert RANK[better] >= RANK[status]

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from hostile.sandbox import Workspace, assert_budget, assert_rejected
 from hostile.trees import working_bundle
 
@@ -71,7 +72,10 @@ CASES: dict[str, tuple[str, Callable[[Path], None]]] = {
     "trailing-dot": ("NAME_UNSAFE", write("docs/notes.")),
     "backslash-name": ("PATH_INVALID", write("docs/..\\..\\evil.md")),
     "case-collision": ("NAME_COLLISION", write("docs/NOTES.md")),
-    "nfc-collision": ("NAME_COLLISION", both(write("docs/caf\u00e9.md"), write("docs/cafe\u0301.md"))),
+    "nfc-collision": (
+        "NAME_COLLISION",
+        both(write("docs/caf\u00e9.md"), write("docs/cafe\u0301.md")),
+    ),
     "too-deep": ("PATH_TOO_DEEP", write("a/" * 20 + "f.md")),
     "too-long": ("PATH_TOO_LONG", write(("d" * 120 + "/") * 5 + "f.md")),
 }

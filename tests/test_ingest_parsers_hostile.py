@@ -13,12 +13,15 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+
 from hostile.sandbox import Workspace, assert_budget, assert_rejected
 from hostile.trees import working_bundle
 
 HEAD = b'bundle: {id: hostile-test-001, organisation: "Gemeente Test", submitted: "2026-11-20"}\n'
 REST = b'system: {name: "T"}\nprofile: {}\n'
-CARD_ENTRY = b'evidence:\n  - {id: card, kind: model-card, path: model/card.json, date: "2026-02-01"}\n'
+CARD_ENTRY = (
+    b'evidence:\n  - {id: card, kind: model-card, path: model/card.json, date: "2026-02-01"}\n'
+)
 
 MANIFEST_CASES: dict[str, tuple[str, bytes]] = {
     "yaml-alias-bomb": (
@@ -28,12 +31,14 @@ MANIFEST_CASES: dict[str, tuple[str, bytes]] = {
     ),
     "yaml-python-tag": ("YAML_TAG", b'bundle: !!python/object/apply:os.system ["touch pwned"]\n'),
     "yaml-duplicate-key": ("YAML_DUPLICATE_KEY", HEAD + HEAD + REST + b"evidence: []\n"),
-    "yaml-bad-utf8": ("BAD_UTF8", HEAD + b"system: {name: \"\xff\xfe\"}\n"),
+    "yaml-bad-utf8": ("BAD_UTF8", HEAD + b'system: {name: "\xff\xfe"}\n'),
     "yaml-nan": ("YAML_NAN", HEAD + REST + b"evidence: []\nx: .nan\n"),
     "yaml-too-deep": ("YAML_TOO_DEEP", b"a: " + b"[" * 200 + b"]" * 200 + b"\n"),
     "path-traversal-in-manifest": (
         "PATH_TRAVERSAL",
-        HEAD + REST + b'evidence:\n  - {id: x, kind: document, path: "../../etc/passwd", date: "2026-01-01"}\n',
+        HEAD
+        + REST
+        + b'evidence:\n  - {id: x, kind: document, path: "../../etc/passwd", date: "2026-01-01"}\n',
     ),
 }
 
@@ -59,17 +64,23 @@ def test_look_alike_ids_are_rejected(tmp_path: Path, ids: tuple[str, str]) -> No
     manifest = (
         f'bundle: {{id: "{bundle_id}", organisation: "X", submitted: "2026-11-20"}}\n'
         f'system: {{name: "T"}}\nprofile: {{}}\n'
-        f'evidence:\n  - {{id: "{evidence_id}", kind: document, path: docs/notes.md, date: "2026-01-01"}}\n'
+        f'evidence:\n  - {{id: "{evidence_id}", kind: document, path: docs/notes.md,'
+        f' date: "2026-01-01"}}\n'
     ).encode()
     root = working_bundle(tmp_path / "bundle", {"bundle.yaml": manifest})
     outcome = Workspace(tmp_path).run("validate", root)
-    assert outcome.code == 3 and outcome.error_code in ("ID_NOT_ASCII", "MANIFEST_INVALID"), outcome.stderr
+    assert outcome.code == 3 and outcome.error_code in ("ID_NOT_ASCII", "MANIFEST_INVALID"), (
+        outcome.stderr
+    )
     assert_budget(outcome)
 
 
 EVIDENCE_CASES: dict[str, tuple[str, bytes]] = {
     "json-too-deep": ("JSON_TOO_DEEP", b"[" * 100_000 + b"]" * 100_000),
-    "json-huge-number": ("NUMBER_TOO_LONG", b'{"name": "m", "features": [], "n": ' + b"9" * 200_000 + b"}"),
+    "json-huge-number": (
+        "NUMBER_TOO_LONG",
+        b'{"name": "m", "features": [], "n": ' + b"9" * 200_000 + b"}",
+    ),
     "json-nan": ("JSON_NAN", b'{"name": "m", "features": [], "n": NaN}'),
     "json-infinity": ("JSON_NAN", b'{"name": "m", "features": [], "n": -Infinity}'),
     "json-duplicate-key": ("JSON_DUPLICATE_KEY", b'{"name": "m", "name": "n", "features": []}'),

@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from hostile.sandbox import Workspace, assert_budget, assert_rejected
 from hostile.trees import BUNDLE_YAML, NOTES
 from hostile.zips import (
@@ -38,8 +39,20 @@ def overlapping() -> bytes:
     import zlib
 
     payload = b"x" * 16
-    inner = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0x800, 0, 0, 0x21,
-                        zlib.crc32(payload), len(payload), len(payload), len(inner_name), 0)
+    inner = struct.pack(
+        "<4sHHHHHIIIHH",
+        b"PK\x03\x04",
+        20,
+        0x800,
+        0,
+        0,
+        0x21,
+        zlib.crc32(payload),
+        len(payload),
+        len(payload),
+        len(inner_name),
+        0,
+    )
     inner += inner_name + payload
     outer_data = b"header-" + inner + b"-trailer"
     zip_bytes = bytearray(build_zip([*base(), Member("docs/outer.md", outer_data)]))
@@ -51,9 +64,29 @@ def overlapping() -> bytes:
     cd_at = zip_bytes.find(b"PK\x01\x02")
     eocd = zip_bytes.rfind(b"PK\x05\x06")
     central = bytes(zip_bytes[cd_at:eocd])
-    central += struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", (3 << 8) | 20, 20, 0x800, 0, 0,
-                           0x21, zlib.crc32(payload), len(payload), len(payload), len(inner_name),
-                           0, 0, 0, 0, 0o100644 << 16, inner_at) + inner_name
+    central += (
+        struct.pack(
+            "<4sHHHHHHIIIHHHHHII",
+            b"PK\x01\x02",
+            (3 << 8) | 20,
+            20,
+            0x800,
+            0,
+            0,
+            0x21,
+            zlib.crc32(payload),
+            len(payload),
+            len(payload),
+            len(inner_name),
+            0,
+            0,
+            0,
+            0,
+            0o100644 << 16,
+            inner_at,
+        )
+        + inner_name
+    )
     return bytes(zip_bytes[:cd_at]) + finish(central, cd_at, 4)
 
 
@@ -87,7 +120,10 @@ CASES: dict[str, tuple[str, object]] = {
         "PATH_CONFLICT",
         lambda: with_extra(Member("docs/d/", b"", mode=UNIX_DIR), Member("docs/d", b"file")),
     ),
-    "symlink-entry": ("SYMLINK", lambda: with_extra(Member("docs/link", b"/etc/passwd", mode=UNIX_SYMLINK))),
+    "symlink-entry": (
+        "SYMLINK",
+        lambda: with_extra(Member("docs/link", b"/etc/passwd", mode=UNIX_SYMLINK)),
+    ),
     "fifo-entry": ("SPECIAL_FILE", lambda: with_extra(Member("docs/pipe", b"", mode=UNIX_FIFO))),
     "shared-data-hardlink": (
         "ZIP_OVERLAP",
@@ -95,26 +131,33 @@ CASES: dict[str, tuple[str, object]] = {
     ),
     "overlapping-entries": ("ZIP_OVERLAP", overlapping),
     "zip-bomb-ratio": (
-        "RATIO_EXCEEDED", lambda: with_extra(Member("docs/bomb.bin", bytes(48 << 20), method=8))
+        "RATIO_EXCEEDED",
+        lambda: with_extra(Member("docs/bomb.bin", bytes(48 << 20), method=8)),
     ),
     "zip-bomb-lying-size": ("ZIP_CORRUPT", lying_bomb),
     "million-entries": ("TOO_MANY_FILES", lambda: million_entry_zip()),
     "lying-entry-count": ("TOO_MANY_FILES", lambda: million_entry_zip(30_000, declared=2)),
     "too-deep": ("PATH_TOO_DEEP", lambda: with_extra(Member("a/" * 20 + "f.md", b"x"))),
-    "too-long-path": ("PATH_TOO_LONG", lambda: with_extra(Member(("d" * 100 + "/") * 6 + "f", b"x"))),
+    "too-long-path": (
+        "PATH_TOO_LONG",
+        lambda: with_extra(Member(("d" * 100 + "/") * 6 + "f", b"x")),
+    ),
     "too-long-name": ("PATH_TOO_LONG", lambda: with_extra(Member("docs/" + "n" * 300, b"x"))),
     "encrypted": ("ZIP_ENCRYPTED", lambda: with_extra(Member("docs/secret.md", b"x", flags=0x801))),
     "aes-method": ("ZIP_ENCRYPTED", lambda: with_extra(Member("docs/secret.md", b"x", method=99))),
     "bzip2-method": (
-        "ZIP_UNSUPPORTED_METHOD", lambda: with_extra(Member("docs/b.md", b"x", method=12, raw=b"BZh9"))
+        "ZIP_UNSUPPORTED_METHOD",
+        lambda: with_extra(Member("docs/b.md", b"x", method=12, raw=b"BZh9")),
     ),
     "bad-crc": ("ZIP_CORRUPT", lambda: with_extra(Member("docs/c.md", b"content", crc=12345))),
     "truncated": ("ZIP_CORRUPT", lambda: with_extra(Member("docs/c.md", b"content"))[:-7]),
     "garbage-deflate": (
-        "ZIP_CORRUPT", lambda: with_extra(Member("docs/c.md", b"abc", method=8, raw=b"\xff" * 8, size=3))
+        "ZIP_CORRUPT",
+        lambda: with_extra(Member("docs/c.md", b"abc", method=8, raw=b"\xff" * 8, size=3)),
     ),
     "local-name-differs": (
-        "ZIP_CORRUPT", lambda: with_extra(Member("docs/c.md", b"abc", local_name=f"../{EVIL}"))
+        "ZIP_CORRUPT",
+        lambda: with_extra(Member("docs/c.md", b"abc", local_name=f"../{EVIL}")),
     ),
     "prepended-data": ("ZIP_CORRUPT", lambda: b"MZ" + bytes(64) + build_zip(base())),
     "not-a-zip": ("BUNDLE_FORMAT", lambda: b"just some text, not an archive\n" * 4),

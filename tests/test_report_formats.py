@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from audit_bundle_fixtures import AS_OF, write_bundle, write_norms
 from audit_report_fixtures import HOSTILE, sample_result
 from conftest import EXAMPLES, run_cli
-
 from normenkader.report import markdown, oscal, sarif
 from normenkader.report import render as render_format
 from normenkader.results import Status
@@ -120,7 +120,7 @@ def test_every_format_on_the_toeslagen_example(tmp_path: Path) -> None:
 
 # --- SARIF ------------------------------------------------------------------------------
 
-def sarif_validator():  # noqa: ANN201
+def sarif_validator():
     if not SARIF_SCHEMA.is_file():
         pytest.skip(f"official SARIF 2.1.0 schema not available at {SARIF_SCHEMA}")
     import jsonschema_rs

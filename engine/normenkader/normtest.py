@@ -247,8 +247,14 @@ def _dump_yaml(value: Any) -> str:
     return yaml.dump(value, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False)
 
 
-def materialise(base: Path, case: Case, dest: Path) -> Path:
-    """Write the case's bundle into ``dest`` (which must not exist) and return it."""
+def materialise(
+    base: Path, case: Case, dest: Path, keep_kinds: frozenset[str] | None = None
+) -> Path:
+    """Write the case's bundle into ``dest`` (which must not exist) and return it.
+
+    With ``keep_kinds``, manifest entries of other kinds are left out after all mutations:
+    the norm under test cannot see them, and not parsing them keeps a case fast.
+    """
     shutil.copytree(base, dest, symlinks=False)
     manifest_path = dest / "bundle.yaml"
     manifest = loads_yaml(manifest_path.read_bytes(), str(manifest_path)).value
@@ -269,6 +275,10 @@ def materialise(base: Path, case: Case, dest: Path) -> Path:
     manifest["evidence"] = kept + [dict(e) for e in case.add_evidence]
     if case.manifest is not None:
         manifest = merge_patch(manifest, case.manifest)
+    if keep_kinds is not None and isinstance(manifest.get("evidence"), list):
+        manifest["evidence"] = [
+            e for e in manifest["evidence"] if not isinstance(e, dict) or e.get("kind") in keep_kinds
+        ]
     manifest_path.write_text(_dump_yaml(manifest), "utf-8")
     for rel, content in case.files.items():
         target = dest / rel
@@ -307,7 +317,8 @@ def run_case(norm_set: Any, test: TestFile, case: Case, workdir: Path) -> CaseRe
         return CaseResult(label, test.norm, case.name, False, expected, "-", f"norm {test.norm} not found")
     single = replace(norm_set, norms={test.norm: norm})
     try:
-        bundle_dir = materialise(test.base, case, workdir / "bundle")
+        kinds = frozenset(spec.kind for spec in norm.evidence.values())
+        bundle_dir = materialise(test.base, case, workdir / "bundle", kinds)
         stage_dir = workdir / "stage"
         stage_dir.mkdir(mode=0o700)
         bundle = open_bundle(bundle_dir, workdir=stage_dir)

@@ -70,7 +70,11 @@ def run_cli(args: list[str | Path], workspace: Path) -> Outcome:
     started = time.perf_counter()
     completed = subprocess.run(
         [sys.executable, "-c", _WRAPPER, *map(str, args)],
-        capture_output=True, text=True, env=env, cwd=workspace, timeout=WALL_SECONDS,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=workspace,
+        timeout=WALL_SECONDS,
         preexec_fn=_limits,
     )
     seconds = time.perf_counter() - started
@@ -98,7 +102,9 @@ def assert_budget(outcome: Outcome) -> None:
     assert outcome.seconds < TIME_BUDGET_S, outcome.seconds
 
 
-def assert_nothing_written(workspace: Path, before: set[str], allowed: set[str] | None = None) -> None:
+def assert_nothing_written(
+    workspace: Path, before: set[str], allowed: set[str] | None = None
+) -> None:
     """Staging is gone and no new file exists anywhere in the workspace."""
     after = snapshot(workspace)
     new = after - before - (allowed or set())

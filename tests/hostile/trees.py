@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-BUNDLE_YAML = b"""bundle: {id: hostile-test-001, organisation: "Gemeente Test", submitted: "2026-11-20"}
+BUNDLE_YAML = b"""bundle: {id: hostile-test-001, organisation: "Gemeente Test",
+  submitted: "2026-11-20"}
 system: {name: "Testsysteem"}
 profile: {processes_personal_data: true}
 evidence:
@@ -29,8 +30,14 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def manual_bag(root: Path, payload: dict[str, bytes], *, algorithm: str = "sha256",
-               tags: dict[str, bytes] | None = None, tagmanifest: bool = True) -> Path:
+def manual_bag(
+    root: Path,
+    payload: dict[str, bytes],
+    *,
+    algorithm: str = "sha256",
+    tags: dict[str, bytes] | None = None,
+    tagmanifest: bool = True,
+) -> Path:
     """A bag written by hand (so each rule can be broken on purpose)."""
     digest = getattr(hashlib, algorithm)
     for name, data in payload.items():
@@ -50,6 +57,8 @@ def manual_bag(root: Path, payload: dict[str, bytes], *, algorithm: str = "sha25
         (root / name).write_bytes(data)
     if tagmanifest:
         (root / f"tagmanifest-{algorithm}.txt").write_bytes(
-            "".join(f"{digest(data).hexdigest()}  {name}\n" for name, data in sorted(all_tags.items())).encode()
+            "".join(
+                f"{digest(data).hexdigest()}  {name}\n" for name, data in sorted(all_tags.items())
+            ).encode()
         )
     return root

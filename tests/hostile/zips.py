@@ -39,7 +39,9 @@ def deflate(data: bytes, level: int = 9) -> bytes:
     return compressor.compress(data) + compressor.flush()
 
 
-def build_zip(members: list[Member], *, declared_count: int | None = None, prefix: bytes = b"") -> bytes:
+def build_zip(
+    members: list[Member], *, declared_count: int | None = None, prefix: bytes = b""
+) -> bytes:
     """Local headers and data, then the central directory and end record(s)."""
     out = bytearray(prefix)
     central = bytearray()
@@ -60,14 +62,39 @@ def build_zip(members: list[Member], *, declared_count: int | None = None, prefi
             offset = len(out)
             local = _bytes(member.local_name) if member.local_name is not None else name
             out += struct.pack(
-                "<4sHHHHHIIIHH", b"PK\x03\x04", 20, member.flags, member.method, 0, 0x21,
-                crc, len(raw), size, len(local), 0,
+                "<4sHHHHHIIIHH",
+                b"PK\x03\x04",
+                20,
+                member.flags,
+                member.method,
+                0,
+                0x21,
+                crc,
+                len(raw),
+                size,
+                len(local),
+                0,
             )
             out += local + raw
         offsets.append(offset)
         central += struct.pack(
-            "<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", (3 << 8) | 20, 20, member.flags, member.method,
-            0, 0x21, crc, len(raw), size, len(name), 0, 0, 0, 0, (member.mode << 16) & 0xFFFFFFFF,
+            "<4sHHHHHHIIIHHHHHII",
+            b"PK\x01\x02",
+            (3 << 8) | 20,
+            20,
+            member.flags,
+            member.method,
+            0,
+            0x21,
+            crc,
+            len(raw),
+            size,
+            len(name),
+            0,
+            0,
+            0,
+            0,
+            (member.mode << 16) & 0xFFFFFFFF,
             offset,
         )
         central += name
@@ -80,15 +107,26 @@ def finish(central: bytes, cd_offset: int, count: int) -> bytes:
     if count > 0xFFFE:
         record_at = cd_offset + len(central)
         tail += struct.pack(
-            "<4sQHHIIQQQQ", b"PK\x06\x06", 44, (3 << 8) | 45, 45, 0, 0, count, count,
-            len(central), cd_offset,
+            "<4sQHHIIQQQQ",
+            b"PK\x06\x06",
+            44,
+            (3 << 8) | 45,
+            45,
+            0,
+            0,
+            count,
+            count,
+            len(central),
+            cd_offset,
         )
         tail += struct.pack("<4sIQI", b"PK\x06\x07", 0, record_at, 1)
-        tail += struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF,
-                            0xFFFFFFFF, 0)
+        tail += struct.pack(
+            "<4sHHHHIIH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0
+        )
     else:
-        tail += struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, count, count, len(central),
-                            cd_offset, 0)
+        tail += struct.pack(
+            "<4sHHHHIIH", b"PK\x05\x06", 0, 0, count, count, len(central), cd_offset, 0
+        )
     return bytes(tail)
 
 
@@ -100,8 +138,24 @@ def million_entry_zip(entries: int = 1_000_000, declared: int | None = None) -> 
         name = b"%d" % index
         records.append(
             struct.pack(
-                "<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", (3 << 8) | 20, 20, 0, 0, 0, 0x21, 0, 0, 0,
-                len(name), 0, 0, 0, 0, UNIX_FILE << 16, 0,
+                "<4sHHHHHHIIIHHHHHII",
+                b"PK\x01\x02",
+                (3 << 8) | 20,
+                20,
+                0,
+                0,
+                0,
+                0x21,
+                0,
+                0,
+                0,
+                len(name),
+                0,
+                0,
+                0,
+                0,
+                UNIX_FILE << 16,
+                0,
             )
             + name
         )

@@ -115,13 +115,14 @@ class CoverageReport:
     catalogues: list[CatalogueCoverage]
     unresolved: list[dict[str, str]] = field(default_factory=list)
     stale: list[dict[str, str]] = field(default_factory=list)
+    rule_problems: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     norms: int = 0
 
     @property
     def complete(self) -> bool:
-        """Nothing silently missing and every citation resolves."""
-        return not self.unresolved and all(
+        """Nothing silently missing, every citation resolves, every roll-up rule is sound."""
+        return not self.unresolved and not self.rule_problems and all(
             row["status"] != "uncovered" for c in self.catalogues for row in c.rows
         )
 
@@ -133,6 +134,7 @@ class CoverageReport:
             "catalogues": [c.to_dict() for c in self.catalogues],
             "unresolved": self.unresolved,
             "stale": self.stale,
+            "rule_problems": self.rule_problems,
             "notices": self.notices,
         }
 
@@ -220,7 +222,7 @@ def compute(
                 continue
             key = (catalogue.key, item.id)
             citing = sorted(cited.get(key, []))
-            entry = listed.get(key)
+            listed_entry = listed.get(key)
             row: dict[str, Any] = {"id": item.id, "type": item.type, "title": item.text(lang)}
             if citing:
                 row["status"] = "covered"
@@ -228,13 +230,13 @@ def compute(
                 row["judgement_only_norms"] = sorted(
                     n for n in citing if norms[n].judgement_only
                 )
-                if entry is not None:
+                if listed_entry is not None:
                     stale.append({"catalogue": catalogue.id, "id": item.id,
                                   "version": catalogue.version,
-                                  "problem": f"listed as {entry.status} but covered"})
-            elif entry is not None:
-                row["status"] = entry.status
-                row["reason"] = entry.reason.get(lang) or entry.reason["en"]
+                                  "problem": f"listed as {listed_entry.status} but covered"})
+            elif listed_entry is not None:
+                row["status"] = listed_entry.status
+                row["reason"] = listed_entry.reason.get(lang) or listed_entry.reason["en"]
             else:
                 row["status"] = "uncovered"
             if via.get(item.id) and not citing:

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from ..atomic import write_atomic
+from ..errors import InputError
 from .model import FIELDS, FORMAT, SECTIONS, Catalogue, Item, parse_catalogue
 from .upstream import AK, Snapshot, natural_key
 
@@ -158,7 +159,7 @@ def compare(snapshot: Snapshot, committed: dict[str, Catalogue]) -> ImportReport
             for section in sections.values()
             for i in section
             if not (old_items.get(i) and old_items[i].title)
-            or i in changes.meaning_changed and old_items[i].type == "measure"
+            or (i in changes.meaning_changed and old_items[i].type == "measure")
         ]
         results.append(changes)
     return ImportReport(
@@ -179,10 +180,12 @@ def merge(snapshot: Snapshot, name: str, target: Catalogue | None, version: str)
         header["version"] = version
     else:
         header.update(NEW_HEADERS.get(name, {"title": {"nl": name, "en": name}}))
+    source = dict(header.get("source") or {})
     if name == AK:
-        source = dict(header.get("source") or {})
         source.update({"form": snapshot.form, "tag": snapshot.version, "commit": snapshot.commit})
-        header["source"] = {k: v for k, v in source.items() if v is not None}
+    elif snapshot.version:
+        source["via"] = f"{AK} {snapshot.version}"  # ids taken from this Algoritmekader release
+    header["source"] = {k: v for k, v in source.items() if v is not None}
     data: dict[str, Any] = {key: header[key] for key in _header_order(header)}
     old_items = target.items if target else {}
     for section, entries in snapshot.catalogues[name].items():
@@ -258,6 +261,12 @@ def write(
     snapshot: Snapshot, committed: dict[str, Catalogue], folder: Path, report: ImportReport
 ) -> list[Path]:
     """Write every catalogue of the snapshot into ``folder`` (titles kept)."""
+    if not snapshot.version:
+        raise InputError(
+            "IMPORT_VERSION",
+            "the upstream version is unknown (no SOURCE.txt tag); pass --version",
+            str(snapshot.folder),
+        )
     written: list[Path] = []
     for name in snapshot.catalogues:
         target, version = _target(snapshot, name, committed)

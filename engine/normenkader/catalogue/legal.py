@@ -15,7 +15,10 @@ import re
 #: Upstream instrument names (as they appear in link titles) -> our short instrument id.
 #: Longer names first, so "Uitvoeringswet AVG" is not read as "AVG".
 INSTRUMENTS: tuple[tuple[str, str], ...] = (
-    ("Protocol nr. 12 bij het Verdrag tot bescherming van de rechten van de mens", "EVRM Protocol 12"),
+    (
+        "Protocol nr. 12 bij het Verdrag tot bescherming van de rechten van de mens",
+        "EVRM Protocol 12",
+    ),
     ("Verdrag tot bescherming van de rechten van de mens", "EVRM"),
     ("Handvest van de grondrechten van de Europese Unie", "EU-Handvest"),
     (

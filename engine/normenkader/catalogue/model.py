@@ -153,7 +153,8 @@ def parse_catalogue(doc: Document, path: Path) -> Catalogue:
                 raise _fail(doc, pointer, "an item needs a string 'id'")
             extra = set(entry) - imported - ours - {"id"}
             if extra:
-                raise _fail(doc, pointer, f"unknown fields for a {kind}: {', '.join(sorted(extra))}")
+                names = ", ".join(sorted(extra))
+                raise _fail(doc, pointer, f"unknown fields for a {kind}: {names}")
             ident = entry["id"]
             if ident in items:
                 raise _fail(doc, f"{pointer}/id", f"duplicate id {ident!r}")
@@ -243,7 +244,7 @@ def _cached_values(folder: Path, names: list[str]) -> list[tuple[Path, Any]]:
                 "files": [[path.name, value] for path, value in values],
             }
             write_atomic(cache_file, json.dumps(payload, ensure_ascii=False))  # keep key order
-        except Exception:  # a read-only home must not break a run  # noqa: BLE001
+        except Exception:  # a read-only home must not break a run
             pass
     return values
 

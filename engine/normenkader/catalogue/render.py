@@ -20,7 +20,8 @@ def coverage_table(report: CoverageReport, lang: str = "en", show_all: bool = Fa
         counts = cov.counts()
         summary = ", ".join(f"{counts[s]} {labels[s]}" for s in STATUSES)
         lines.append("")
-        lines.append(f"{cov.catalogue.key}: {len(cov.rows)} items: {summary}")
+        noun = "onderdelen" if lang == "nl" else "items"
+        lines.append(f"{cov.catalogue.key}: {len(cov.rows)} {noun}: {summary}")
         if cov.measures_total:
             lines.append(f"  measures cited by norms: {cov.measures_cited}/{cov.measures_total}")
         width = max((len(r["id"]) for r in cov.rows), default=10)
@@ -34,7 +35,8 @@ def coverage_table(report: CoverageReport, lang: str = "en", show_all: bool = Fa
             elif "reason" in row:
                 detail = row["reason"]
             elif row.get("via_measures"):
-                detail = "(only via measures: " + ", ".join(row["via_measures"]) + ")"
+                label = "alleen via maatregelen" if lang == "nl" else "only via measures"
+                detail = f"({label}: " + ", ".join(row["via_measures"]) + ")"
             lines.append(f"  {row['id']:<{width}}  {status:<15} {row['title']}")
             if detail:
                 lines.append(f"  {'':<{width}}  {'':<15} -> {detail}")
@@ -50,11 +52,19 @@ def coverage_table(report: CoverageReport, lang: str = "en", show_all: bool = Fa
         lines.append(f"stale entries in judgement-only.yaml: {len(report.stale)}")
         for s in report.stale:
             lines.append(f"  {s['catalogue']} {s['id']} ({s['version']}): {s['problem']}")
+    if report.rule_problems:
+        lines.append("")
+        lines.append(f"roll-up rule problems: {len(report.rule_problems)}")
+        lines.extend(f"  {problem}" for problem in report.rule_problems)
     for notice in report.notices:
         lines.append(f"notice: {notice}")
     lines.append("")
-    lines.append("complete" if report.complete else "INCOMPLETE: items silently uncovered or "
-                 "citations unresolved")
+    if lang == "nl":
+        lines.append("volledig" if report.complete else "ONVOLLEDIG: onderdelen stil ongedekt, "
+                     "verwijzingen onbekend of roll-upregels fout")
+    else:
+        lines.append("complete" if report.complete else "INCOMPLETE: items silently uncovered, "
+                     "citations unresolved or roll-up rules broken")
     return "\n".join(lines) + "\n"
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..yamlio import load_structured
-from .citations import from_norm_set
+from .citations import NormInfo, from_norm_set
 from .model import ROLLUP_TYPES, Catalogue, catalogues_dir, find, load_catalogues
 from .upstream import natural_key
 
@@ -125,7 +125,7 @@ def _load_rules(path: str, _mtime: int) -> tuple[Rule, ...]:
 
 
 def rule_problems(
-    rules: list[Rule], catalogues: dict[str, Catalogue], norm_set: Any
+    rules: list[Rule], catalogues: dict[str, Catalogue], norms: dict[str, NormInfo]
 ) -> list[str]:
     """Rules naming unknown items or norms, or alternatives without an attestation check."""
     problems: list[str] = []
@@ -135,12 +135,11 @@ def rule_problems(
             problems.append(f"rollups: {rule.catalogue} {rule.id} ({rule.version}) is unknown")
             continue
         for norm_id in (*(rule.norms or ()), *rule.alternative):
-            if norm_id not in norm_set.norms:
+            if norm_id not in norms:
                 problems.append(f"rollups: {rule.id}: unknown norm {norm_id}")
         for norm_id in rule.alternative:
-            norm = norm_set.norms.get(norm_id)
-            kinds = [getattr(c, "kind", None) for c in getattr(norm, "check_configs", [])]
-            if norm is not None and "attestation" not in kinds:
+            info = norms.get(norm_id)
+            if info is not None and "attestation" not in info.check_kinds:
                 problems.append(
                     f"rollups: {rule.id}: alternative {norm_id} has no attestation check"
                 )
@@ -187,27 +186,44 @@ def decide(
     return outcome, via
 
 
+_INDEX: dict[tuple[str, int], dict[str, list[tuple[str, str]]]] = {}
+
+
+def _resolved(norm_set: Any, catalogues: dict[str, Catalogue]) -> dict[str, list[tuple[str, str]]]:
+    """Norm id -> the (catalogue key, item id) roll-up items it derives from; once per set."""
+    key = (str(getattr(norm_set, "digest", id(norm_set))), id(catalogues))
+    cached = _INDEX.get(key)
+    if cached is not None:
+        return cached
+    index: dict[str, list[tuple[str, str]]] = {}
+    for norm_id, info in from_norm_set(norm_set).items():
+        targets: list[tuple[str, str]] = []
+        for citation in info.derived_from:
+            target = find(catalogues, citation.catalogue, citation.version)
+            if target is None or citation.id not in target.items:
+                continue
+            if target.items[citation.id].type in ROLLUP_TYPES:
+                pair = (target.key, citation.id)
+                if pair not in targets:
+                    targets.append(pair)
+        index[norm_id] = targets
+    if len(_INDEX) > 16:
+        _INDEX.clear()
+    _INDEX[key] = index
+    return index
+
+
 def rollup(result: Any, norm_set: Any) -> list[dict[str, Any]]:
     """One row per catalogue item touched by the evaluated norms (contract in the design)."""
     catalogues = load_catalogues()
     rules = {(r.catalogue, r.id, r.version): r for r in load_rules()}
     statuses = {f.norm_id: str(getattr(f.status, "value", f.status)) for f in result.findings}
     severities = {f.norm_id: str(f.severity) for f in result.findings}
+    index = _resolved(norm_set, catalogues)
     derived: dict[tuple[str, str], list[str]] = {}
-    infos = from_norm_set(norm_set)
     for norm_id in statuses:
-        info = infos.get(norm_id)
-        if info is None:
-            continue
-        for citation in info.derived_from:
-            target = find(catalogues, citation.catalogue, citation.version)
-            if target is None or citation.id not in target.items:
-                continue
-            if target.items[citation.id].type not in ROLLUP_TYPES:
-                continue
-            ids = derived.setdefault((target.key, citation.id), [])
-            if norm_id not in ids:
-                ids.append(norm_id)
+        for pair in index.get(norm_id, ()):
+            derived.setdefault(pair, []).append(norm_id)
     chosen: dict[tuple[str, str], Rule] = {}
     for (name, ident, version), rule in rules.items():
         target = find(catalogues, name, version)

@@ -24,6 +24,7 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +121,9 @@ def front_matter(path: Path) -> tuple[dict[str, Any], str]:
 
 #: Front-matter keys we read. Other top-level keys (``hide``, ``rollen``, ...) are dropped
 #: before parsing: upstream pages sometimes repeat them, which the strict loader rejects.
-USED_KEYS = frozenset({"id", "title", "levenscyclus", "onderwerp", "vereiste", "sources", *AI_ACT_KEYS})
+USED_KEYS = frozenset(
+    {"id", "title", "levenscyclus", "onderwerp", "vereiste", "sources", *AI_ACT_KEYS}
+)
 _TOP_KEY = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)\s*:")
 
 
@@ -190,7 +193,9 @@ def locate(folder: Path, form: str = "auto", version: str | None = None) -> tupl
         if len(options) > 1:
             names = ", ".join(str(p) for p in options)
             raise InputError(
-                "IMPORT_AMBIGUOUS", f"several {kind} snapshots found ({names}); pick one", str(folder)
+                "IMPORT_AMBIGUOUS",
+                f"several {kind} snapshots found ({names}); pick one",
+                str(folder),
             )
     raise InputError(
         "IMPORT_SOURCE",
@@ -424,6 +429,7 @@ def _read_task_registry(folder: Path, snapshot: Snapshot) -> None:
     }
 
 
+@lru_cache(maxsize=4096)
 def natural_key(text: str) -> tuple[Any, ...]:
     """Sort key that puts SV.2 before SV.10 and aia-2 before aia-10."""
     return tuple(

@@ -66,18 +66,18 @@ def waivers() -> None:
 
 
 @waivers.command("lint")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--policy", type=click.Path(path_type=Path), help="Waiver policy file.")
 @click.option("--as-of", "as_of", default=None, help="Judge expiry at this date (default today).")
 @click.option("--norms", "norm_paths", multiple=True, type=click.Path(path_type=Path),
               help="Norm files/folders (default: the shipped library).")
 @click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
-def lint(file: Path, policy: Path | None, as_of: str | None, norm_paths: tuple[Path, ...],
-         lang: str) -> None:
+def lint(files: tuple[Path, ...], policy: Path | None, as_of: str | None,
+         norm_paths: tuple[Path, ...], lang: str) -> None:
     """Report refused (unknown norm, not waivable, self-approved, too long), expired,
-    not yet valid and soon-expiring waivers in FILE.
+    not yet valid and soon-expiring waivers in each FILE.
 
-    Exit 0 when clean or only warnings, 1 when a waiver is refused or expired, 3 when the
+    Exit 0 when clean or only warnings, 1 when a waiver is refused or expired, 3 when a
     file is malformed (missing or unknown fields, bad dates).
     """
     from ..audit.waivers import lint_waivers
@@ -85,15 +85,19 @@ def lint(file: Path, policy: Path | None, as_of: str | None, norm_paths: tuple[P
 
     norm_set = load_norm_set(list(norm_paths) or None)
     known = {norm.id: norm.waivable for norm in norm_set.norms.values()}
-    problems = lint_waivers(file, policy, known, _day(as_of, "--as-of"))
-    for problem in problems:
-        detail = f" ({problem['detail']})" if problem["detail"] else ""
-        click.echo(
-            f"{file}:{problem['line']}: {problem['level']} {problem['code']}{detail}: "
-            f"{problem['id']} {problem['norm_id']}: {problem['message'][lang]}"
-        )
-    errors = sum(p["level"] == "error" for p in problems)
-    click.echo(f"{file}: {errors} errors, {len(problems) - errors} warnings", err=True)
+    day = _day(as_of, "--as-of")
+    errors = 0
+    for file in files:
+        problems = lint_waivers(file, policy, known, day)
+        for problem in problems:
+            detail = f" ({problem['detail']})" if problem["detail"] else ""
+            click.echo(
+                f"{file}:{problem['line']}: {problem['level']} {problem['code']}{detail}: "
+                f"{problem['id']} {problem['norm_id']}: {problem['message'][lang]}"
+            )
+        found = sum(p["level"] == "error" for p in problems)
+        errors += found
+        click.echo(f"{file}: {found} errors, {len(problems) - found} warnings", err=True)
     sys.exit(1 if errors else 0)
 
 

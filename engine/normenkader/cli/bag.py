@@ -16,8 +16,13 @@ from .check import limit_options, make_limits
 
 @click.command()
 @click.argument("source", type=click.Path(path_type=Path))
-@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
-              help="The sealed bag: a folder, or a .zip file.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The sealed bag: a folder, or a .zip file.",
+)
 @limit_options
 def seal(source: Path, output: Path, **limits: Any) -> None:
     """Seal the bundle SOURCE as a closed-world BagIt 1.0 bag (folder or .zip)."""
@@ -31,9 +36,15 @@ def seal(source: Path, output: Path, **limits: Any) -> None:
 
 @click.command()
 @click.argument("prefix", type=click.Path(path_type=Path))
-@click.option("--organisation", default="", help="Organisation, for the printed trusted-keys entry.")
-@click.option("--role", default="submitter", show_default=True,
-              help="Role, for the printed trusted-keys entry (submitter, supervisor, ...).")
+@click.option(
+    "--organisation", default="", help="Organisation, for the printed trusted-keys entry."
+)
+@click.option(
+    "--role",
+    default="submitter",
+    show_default=True,
+    help="Role, for the printed trusted-keys entry (submitter, supervisor, ...).",
+)
 @click.option("--valid-until", default=None, help="End of validity (YYYY-MM-DD) for the entry.")
 def keygen(prefix: Path, organisation: str, role: str, valid_until: str | None) -> None:
     """Make an Ed25519 key pair: PREFIX.key (private, mode 0600) and PREFIX.pub.
@@ -70,10 +81,19 @@ def keygen(prefix: Path, organisation: str, role: str, valid_until: str | None) 
 
 @click.command()
 @click.argument("bundle", type=click.Path(path_type=Path))
-@click.option("--key", "key_path", required=True, type=click.Path(path_type=Path),
-              help="Ed25519 private key (PEM).")
-@click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="Where to write the envelope (default: BUNDLE/signatures/<keyid>.dsse.json).")
+@click.option(
+    "--key",
+    "key_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Ed25519 private key (PEM).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Where to write the envelope (default: BUNDLE/signatures/<keyid>.dsse.json).",
+)
 @limit_options
 def sign(bundle: Path, key_path: Path, output: Path | None, **limits: Any) -> None:
     """Sign BUNDLE: an in-toto statement over its digest, in a DSSE envelope.
@@ -104,22 +124,52 @@ def sign(bundle: Path, key_path: Path, output: Path | None, **limits: Any) -> No
 
 @click.command()
 @click.argument("statement", type=click.Path(path_type=Path))
-@click.option("--bundle", "bundle", required=True, type=click.Path(path_type=Path),
-              help="The bundle the result is about (folder, bag or zip).")
-@click.option("--trusted-keys", required=True, type=click.Path(path_type=Path),
-              help="Trusted-keys file holding the supervisor's key.")
-@click.option("--norms", "norm_paths", multiple=True, type=click.Path(path_type=Path),
-              help="Norm files/folders the result was made with (default: the shipped library).")
+@click.option(
+    "--bundle",
+    "bundle",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The bundle the result is about (folder, bag or zip).",
+)
+@click.option(
+    "--trusted-keys",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Trusted-keys file holding the supervisor's key.",
+)
+@click.option(
+    "--norms",
+    "norm_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Norm files/folders the result was made with (default: the shipped library).",
+)
 @click.option("--profile", default=None, help="Profile (default: the one in the statement).")
-@click.option("--report", type=click.Path(path_type=Path), help="A report to compare with the signed digest.")
-@click.option("--rerun", is_flag=True, help="Re-evaluate and prove the report digest is reproduced.")
+@click.option(
+    "--report", type=click.Path(path_type=Path), help="A report to compare with the signed digest."
+)
+@click.option(
+    "--rerun", is_flag=True, help="Re-evaluate and prove the report digest is reproduced."
+)
 @click.option("--waivers", type=click.Path(path_type=Path), help="Waiver file used for the result.")
 @click.option("--waiver-policy", type=click.Path(path_type=Path), help="Waiver policy file.")
-@click.option("--assessments", type=click.Path(path_type=Path), help="Judgements used for the result.")
+@click.option(
+    "--assessments", type=click.Path(path_type=Path), help="Judgements used for the result."
+)
 @limit_options
-def verify(statement: Path, bundle: Path, trusted_keys: Path, norm_paths: tuple[Path, ...],
-           profile: str | None, report: Path | None, rerun: bool, waivers: Path | None,
-           waiver_policy: Path | None, assessments: Path | None, **limits: Any) -> None:
+def verify(
+    statement: Path,
+    bundle: Path,
+    trusted_keys: Path,
+    norm_paths: tuple[Path, ...],
+    profile: str | None,
+    report: Path | None,
+    rerun: bool,
+    waivers: Path | None,
+    waiver_policy: Path | None,
+    assessments: Path | None,
+    **limits: Any,
+) -> None:
     """Verify a signed check result against BUNDLE and the norms (exit 0 when it holds)."""
     from ..evidence.bundle import open_bundle
     from ..evidence.signing import verify_result
@@ -133,7 +183,10 @@ def verify(statement: Path, bundle: Path, trusted_keys: Path, norm_paths: tuple[
     with tempfile.TemporaryDirectory(prefix="normenkader-") as staging:
         opened = open_bundle(bundle, make_limits(limits), Path(staging))
         verify_result(
-            envelope, trusted_keys, bundle_digest=opened.digest, norm_set_digest=norm_set.digest,
+            envelope,
+            trusted_keys,
+            bundle_digest=opened.digest,
+            norm_set_digest=norm_set.digest,
             where=str(statement),
         )
         signer = claim.signer
@@ -145,7 +198,9 @@ def verify(statement: Path, bundle: Path, trusted_keys: Path, norm_paths: tuple[
         if report_bytes is not None:
             click.echo(f"report: {claim.report_digest} matches {report}")
         if rerun:
-            reproduced = _rerun(opened, norm_set, claim.predicate, waivers, waiver_policy, assessments)
+            reproduced = _rerun(
+                opened, norm_set, claim.predicate, waivers, waiver_policy, assessments
+            )
             verify_result(envelope, trusted_keys, report_bytes=reproduced, where=str(statement))
             click.echo(f"rerun: report digest {claim.report_digest} reproduced")
     sys.exit(0)
@@ -162,8 +217,14 @@ def _read_small(path: Path, limit: int = 1 << 20) -> bytes:
     return data
 
 
-def _rerun(opened: Any, norm_set: Any, predicate: dict[str, Any], waivers: Path | None,
-           waiver_policy: Path | None, assessments: Path | None) -> bytes:
+def _rerun(
+    opened: Any,
+    norm_set: Any,
+    predicate: dict[str, Any],
+    waivers: Path | None,
+    waiver_policy: Path | None,
+    assessments: Path | None,
+) -> bytes:
     from ..engine import Options, evaluate
     from ..report import render
     from ..timeutil import parse_date

@@ -34,6 +34,7 @@ def coverage(
     from ..catalogue.coverage import compute, load_exceptions
     from ..catalogue.model import ROLLUP_TYPES, display_key, load_catalogues, select
     from ..catalogue.render import coverage_table
+    from ..catalogue.rollup import load_rules, rule_problems
 
     catalogues = load_catalogues(catalogue_dir)
     if catalogue_ids:
@@ -46,6 +47,8 @@ def coverage(
     exceptions = load_exceptions(catalogue_dir / "judgement-only.yaml" if catalogue_dir else None)
     report = compute(selected, catalogues, norms, exceptions, lang)
     report.notices.extend(notices)
+    rules = load_rules(catalogue_dir / "rollups.yaml" if catalogue_dir else None)
+    report.rule_problems = rule_problems(rules, catalogues, norms)
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False))
     else:

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import InputError
 from .counts import COUNT_FIELDS, MAX_CELLS, CountTable, cell_from_row
-from .spec import CountsSpec, DatasetSpec
+from .spec import COUNT_ROLES, CountsSpec, DatasetSpec
 from .sql import DUCKDB, PROBLEM_FIELDS, count_query, counts_file_query
 
 Progress = Callable[[float], None]
@@ -35,16 +35,20 @@ class ScanLimits:
     threads: int = 2
     max_line_bytes: int = 1 << 20  # one CSV line
     max_columns: int = 2_000
-    max_row_groups: int = 100_000
-    max_footer_bytes: int = 32 << 20
+    max_row_groups: int = 10_000  # a 100M-row file written by DuckDB has about 800
+    max_footer_bytes: int = 16 << 20
     timeout_s: float = 300.0
 
 
 def _short(exc: BaseException, width: int = 240) -> str:
     """The first line of a DuckDB error, cut: it may quote a hostile megabyte-long line."""
-    text = str(exc).strip()
-    first = next((line for line in text.splitlines() if line.strip()), "query failed")
-    return first if len(first) <= width else first[: width - 3] + "..."
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    first = lines[0] if lines else "query failed"
+    # DuckDB's CSV errors quote the offending line, then give the reason: keep the reason.
+    skip = ("Original Line", "Possible Solution", "file=", "LINE ", "*", "^")
+    reason = next((line for line in lines[1:6] if not line.startswith(skip)), "")
+    text = f"{first}: {reason}" if reason and "Original Line" in str(exc)[:400] else first
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 @contextmanager
@@ -63,6 +67,7 @@ def connection(path: Path, limits: ScanLimits) -> Iterator[Any]:
         },
     )
     try:
+        con.execute("SET enable_progress_bar_print = false")  # never print below the CLI
         con.execute("SET allowed_paths = ?", [[str(path)]])
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
@@ -276,16 +281,18 @@ def read_group_counts(path: Path, spec: CountsSpec, limits: ScanLimits | None = 
             con, path, spec.format, spec.encoding, spec.delimiter, limits
         )
         require_columns(spec.columns(), types)
-        query, all_params = counts_file_query(
-            spec.groups, spec.roles, types, source, params, DUCKDB
-        )
+        roles = dict(spec.roles)
+        for role in COUNT_ROLES:  # undeclared roles default to a column of the same name
+            if role not in roles and role in types and role not in spec.groups:
+                roles[role] = role
+        query, all_params = counts_file_query(spec.groups, roles, types, source, params, DUCKDB)
         rows = run(con, query, all_params, limits)
     if len(rows) > MAX_CELLS:
         raise InputError("DATASET_TOO_MANY_GROUPS", f"more than {MAX_CELLS} groups")
     k = len(spec.groups)
     cells = {}
     bad: dict[str, int] = {}
-    has_outcome = all(role in spec.roles for role in ("tp", "fp", "tn", "fn"))
+    has_outcome = all(role in roles for role in ("tp", "fp", "tn", "fn"))
     for row in rows:
         key = tuple(None if v is None else str(v) for v in row[:k])
         values = {}

@@ -22,6 +22,8 @@ DATASET_KINDS = ("decisions-dataset", "group-counts")
 #: Environment switch: ``spark`` runs file scans on Spark too (``format: spark`` always does).
 BACKEND_ENV = "NORMENKADER_DATASET_BACKEND"
 _CACHE: dict[tuple[str, str], CountTable] = {}
+#: Progress callback for long scans (percent done), set by the CLI on a terminal only.
+_PROGRESS: list[Callable[[float], None] | None] = [None]
 _CACHE_MAX = 16
 
 
@@ -32,6 +34,11 @@ def backend_for(fmt: str) -> str:
     if chosen not in ("duckdb", "spark"):
         raise InputError("DATASET_BACKEND", f"{BACKEND_ENV}={chosen!r}: use duckdb or spark")
     return chosen
+
+
+def set_progress(callback: Callable[[float], None] | None) -> None:
+    """Install (or clear) the progress callback: called after a scan has run 1 s."""
+    _PROGRESS[0] = callback
 
 
 def counts_for(
@@ -59,7 +66,7 @@ def counts_for(
 
             table = spark_counts(item.file if spec.format != "spark" else None, spec)
         else:
-            table = compute_counts(item.file, spec, limits, progress)
+            table = compute_counts(item.file, spec, limits, progress or _PROGRESS[0])
         _remember(key, table)
     return _CACHE[key]
 

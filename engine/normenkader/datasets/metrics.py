@@ -54,7 +54,9 @@ def wilson(successes: float, total: float, alpha: float) -> tuple[float, float] 
     denom = 1.0 + z * z / total
     centre = (p + z * z / (2 * total)) / denom
     half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    lower = 0.0 if successes <= 0 else max(0.0, centre - half)
+    upper = 1.0 if successes >= total else min(1.0, centre + half)
+    return lower, upper
 
 
 def katz(

@@ -193,7 +193,7 @@ def counts_spec(entry: dict[str, Any], path: str = "") -> CountsSpec:
         raise InputError("DATASET_COLUMN_INVALID", "the entry has no columns mapping")
     roles: dict[str, str] = {}
     for role in COUNT_ROLES:
-        value = columns.get(role, role if role in ("n", "selected") else None)
+        value = columns.get(role, role if role in ("n", "selected") else None)  # tp.. found later
         if value is not None:
             roles[role] = check_name(value, role)
     options = _options(entry, path)

@@ -48,10 +48,14 @@ def verify_bag(
     for path, record in sorted(files.items()):
         if not path.startswith(PAYLOAD) and record.size > limits.max_manifest_bytes:
             raise InputError(
-                "TAG_FILE_TOO_LARGE", f"tag file over {limits.max_manifest_bytes} bytes", _at(display, path)
+                "TAG_FILE_TOO_LARGE",
+                f"tag file over {limits.max_manifest_bytes} bytes",
+                _at(display, path),
             )
     if "fetch.txt" in files:
-        raise InputError("BAG_FETCH", "fetch.txt is not allowed: a bag must hold all its files", display)
+        raise InputError(
+            "BAG_FETCH", "fetch.txt is not allowed: a bag must hold all its files", display
+        )
     _check_bagit_txt(root, display)
     for path in sorted(files):
         match = _MANIFEST_NAME.match(path)
@@ -67,7 +71,9 @@ def verify_bag(
     tag_files = {
         path: record
         for path, record in files.items()
-        if not path.startswith(PAYLOAD) and path != TAGMANIFEST and not path.startswith("signatures/")
+        if not path.startswith(PAYLOAD)
+        and path != TAGMANIFEST
+        and not path.startswith("signatures/")
     }
     for path in tag_listing:
         if path.startswith(PAYLOAD) or path == TAGMANIFEST:
@@ -81,7 +87,9 @@ def verify_bag(
     for path in payload_listing:
         if not path.startswith(PAYLOAD):
             raise InputError(
-                "BAG_MANIFEST_INVALID", f"manifest lists {path!r} outside data/", _at(display, MANIFEST)
+                "BAG_MANIFEST_INVALID",
+                f"manifest lists {path!r} outside data/",
+                _at(display, MANIFEST),
             )
     payload = {path: record for path, record in files.items() if path.startswith(PAYLOAD)}
     _compare(payload_listing, payload, {}, display)
@@ -103,7 +111,11 @@ def verify_bag(
 
 
 def _at(display: str, path: str) -> str:
-    return f"{display}!{_printable(path)}" if display.endswith(".zip") else f"{display}/{_printable(path)}"
+    return (
+        f"{display}!{_printable(path)}"
+        if display.endswith(".zip")
+        else f"{display}/{_printable(path)}"
+    )
 
 
 def _compare(
@@ -114,7 +126,9 @@ def _compare(
 ) -> None:
     for path in sorted(present):
         if path not in listing:
-            raise InputError("UNLISTED_FILE", "file is not in the bag's manifests", _at(display, path))
+            raise InputError(
+                "UNLISTED_FILE", "file is not in the bag's manifests", _at(display, path)
+            )
     for path, expected in sorted(listing.items()):
         record = present.get(path) or optional.get(path)
         if record is None:
@@ -176,13 +190,16 @@ def parse_manifest(path: Path, limits: Limits, where: str) -> dict[str, str]:
         name = encoded.replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%")
         check_path(name, limits, f"{where}:{number}")
         if name in listing:
-            raise InputError("DUPLICATE_ENTRY", f"{_printable(name)!r} listed twice", f"{where}:{number}")
+            raise InputError(
+                "DUPLICATE_ENTRY", f"{_printable(name)!r} listed twice", f"{where}:{number}"
+            )
         from .ingest import collision_key
 
         key = collision_key(name)
         if key in seen:
             raise InputError(
-                "NAME_COLLISION", f"{_printable(name)!r} collides with {_printable(seen[key])!r}",
+                "NAME_COLLISION",
+                f"{_printable(name)!r} collides with {_printable(seen[key])!r}",
                 f"{where}:{number}",
             )
         seen[key] = name
@@ -263,7 +280,8 @@ def seal_bundle(
     ).encode()
     bagit = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
     manifest = "".join(
-        f"{record.sha256}  {encode_path(PAYLOAD + path)}\n" for path, record in sorted(tree.files.items())
+        f"{record.sha256}  {encode_path(PAYLOAD + path)}\n"
+        for path, record in sorted(tree.files.items())
     ).encode("utf-8")
     tags = {"bagit.txt": bagit, "bag-info.txt": bag_info, MANIFEST: manifest}
     import hashlib
@@ -323,16 +341,23 @@ def _write_zip(
     output: Path, tree: StagedTree, tags: dict[str, bytes], signatures: dict[str, bytes]
 ) -> None:
     """A deterministic zip (sorted names, fixed times), written to a temp file and renamed."""
-    fd, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent or ".")
+    fd, temporary = tempfile.mkstemp(
+        prefix=f".{output.name}.", suffix=".tmp", dir=output.parent or "."
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             with zipfile.ZipFile(handle, "w", allowZip64=True) as archive:
                 for name in sorted(tags):
                     archive.writestr(_zip_info(name), tags[name])
                 for path in sorted(tree.files):
-                    with (tree.root / path).open("rb") as source, archive.open(
-                        _zip_info(PAYLOAD + path), "w", force_zip64=tree.files[path].size > (1 << 31)
-                    ) as target:
+                    with (
+                        (tree.root / path).open("rb") as source,
+                        archive.open(
+                            _zip_info(PAYLOAD + path),
+                            "w",
+                            force_zip64=tree.files[path].size > (1 << 31),
+                        ) as target,
+                    ):
                         shutil.copyfileobj(source, target, 1 << 20)
                 for name in sorted(signatures):
                     archive.writestr(_zip_info(name), signatures[name])

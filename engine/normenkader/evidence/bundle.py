@@ -22,7 +22,7 @@ from typing import Any
 from ..errors import InputError
 from ..yamlio import Document, load_structured, loads_yaml
 from .ingest import FileRecord, Limits, StagedTree, stage
-from .schemas import kind_schemas, manifest_validator, schema_errors
+from .schemas import kind_names, kind_schema, manifest_validator, schema_errors
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 STRUCTURED_SUFFIXES = (".yaml", ".yml", ".json")
@@ -119,7 +119,6 @@ def open_bundle(source: Path, limits: Limits | None = None, workdir: Path | None
     _validate_manifest(doc, display)
     check_id(str(manifest["bundle"]["id"]), "bundle id", doc.where("/bundle/id"))
     items: dict[str, EvidenceItem] = {}
-    schemas = kind_schemas()
     for index, entry in enumerate(manifest.get("evidence") or []):
         pointer = f"/evidence/{index}"
         where = doc.where(pointer)
@@ -129,8 +128,9 @@ def open_bundle(source: Path, limits: Limits | None = None, workdir: Path | None
                 "DUPLICATE_EVIDENCE_ID", f"evidence id {entry['id']!r} used twice", where
             )
         kind = entry["kind"]
-        if kind not in schemas:
-            known = ", ".join(sorted(schemas))
+        schema = kind_schema(kind)
+        if schema is None:
+            known = ", ".join(kind_names())
             raise InputError(
                 "UNKNOWN_EVIDENCE_KIND", f"unknown kind {kind!r} (known: {known})", where
             )
@@ -142,7 +142,7 @@ def open_bundle(source: Path, limits: Limits | None = None, workdir: Path | None
                 f"{path!r} is not in the bundle",
                 doc.where(pointer + "/path"),
             )
-        items[entry["id"]] = _make_item(entry, path, record, tree, schemas[kind], limits)
+        items[entry["id"]] = _make_item(entry, path, record, tree, schema, limits)
     return Bundle(
         source=str(source),
         tree=tree,

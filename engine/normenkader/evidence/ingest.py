@@ -46,7 +46,9 @@ _BIDI_AND_INVISIBLE = frozenset(
     "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
 )
 _WINDOWS_RESERVED = frozenset(
-    ["con", "prn", "aux", "nul"] + [f"com{i}" for i in range(1, 10)] + [f"lpt{i}" for i in range(1, 10)]
+    ["con", "prn", "aux", "nul"]
+    + [f"com{i}" for i in range(1, 10)]
+    + [f"lpt{i}" for i in range(1, 10)]
 )
 
 
@@ -98,8 +100,10 @@ def check_component(name: str, where: str) -> None:
         raise InputError("NAME_UNSAFE", "NUL character in a name", where)
     for char in name:
         category = unicodedata.category(char)
-        if category in ("Cc", "Cs", "Co", "Cn") or char in _BIDI_AND_INVISIBLE or (
-            category == "Cf"
+        if (
+            category in ("Cc", "Cs", "Co", "Cn")
+            or char in _BIDI_AND_INVISIBLE
+            or (category == "Cf")
         ):
             raise InputError(
                 "NAME_UNSAFE",
@@ -107,9 +111,13 @@ def check_component(name: str, where: str) -> None:
                 where,
             )
     if len(name.encode("utf-8")) > MAX_COMPONENT_BYTES:
-        raise InputError("PATH_TOO_LONG", f"a name is longer than {MAX_COMPONENT_BYTES} bytes", where)
+        raise InputError(
+            "PATH_TOO_LONG", f"a name is longer than {MAX_COMPONENT_BYTES} bytes", where
+        )
     if name != name.rstrip(" .") or name.split(".")[0].lower() in _WINDOWS_RESERVED:
-        raise InputError("NAME_UNSAFE", "name ends in a dot or space, or is a reserved device name", where)
+        raise InputError(
+            "NAME_UNSAFE", "name ends in a dot or space, or is a reserved device name", where
+        )
 
 
 def check_path(path: str, limits: Limits, where: str | None = None) -> list[str]:
@@ -119,7 +127,9 @@ def check_path(path: str, limits: Limits, where: str | None = None) -> list[str]
         raise InputError("PATH_ABSOLUTE", "absolute path or drive letter", shown)
     parts = path.split("/")
     if ".." in parts or "." in parts:
-        raise InputError("PATH_TRAVERSAL", "path leaves or re-enters the bundle ('..' or '.')", shown)
+        raise InputError(
+            "PATH_TRAVERSAL", "path leaves or re-enters the bundle ('..' or '.')", shown
+        )
     if len(path.encode("utf-8", "surrogatepass")) > limits.max_path_length:
         raise InputError("PATH_TOO_LONG", f"path longer than {limits.max_path_length} bytes", shown)
     if len(parts) > limits.max_depth:
@@ -158,7 +168,9 @@ class NameRegistry:
         other = self.folded.get(key)
         if other is not None and other != path:
             raise InputError(
-                "NAME_COLLISION", f"collides with {_printable(other)!r} (case or Unicode form)", shown
+                "NAME_COLLISION",
+                f"collides with {_printable(other)!r} (case or Unicode form)",
+                shown,
             )
         self.exact[path] = kind
         self.folded[key] = path
@@ -167,7 +179,9 @@ class NameRegistry:
             parent = "/".join(parts[:depth])
             known = self.exact.get(parent)
             if known == "file":
-                raise InputError("PATH_CONFLICT", f"{_printable(parent)!r} is both a file and a folder", shown)
+                raise InputError(
+                    "PATH_CONFLICT", f"{_printable(parent)!r} is both a file and a folder", shown
+                )
             if known is None:
                 self.add(parent, "dir")
 
@@ -213,9 +227,13 @@ def create_private(staging: Path, parts: list[str]) -> int:
     try:
         return os.open(folder / parts[-1], flags, 0o600)
     except FileExistsError:
-        raise InputError("DUPLICATE_ENTRY", "the same name appears twice", "/".join(parts)) from None
+        raise InputError(
+            "DUPLICATE_ENTRY", "the same name appears twice", "/".join(parts)
+        ) from None
     except IsADirectoryError:
-        raise InputError("PATH_CONFLICT", "name is both a file and a folder", "/".join(parts)) from None
+        raise InputError(
+            "PATH_CONFLICT", "name is both a file and a folder", "/".join(parts)
+        ) from None
 
 
 def copy_hashed(
@@ -319,7 +337,7 @@ def classify(
     staging: Path, files: dict[str, FileRecord], limits: Limits, display: str, form: str
 ) -> StagedTree:
     """Decide working folder or bag from the staged names; verify bags closed-world."""
-    prefix = _single_top_folder(files)
+    prefix = _single_top_folder(files) if form == "zip" else ""
     if prefix:
         staging = staging / prefix.rstrip("/")
         files = {path[len(prefix) :]: record for path, record in files.items()}
@@ -329,7 +347,9 @@ def classify(
         return verify_bag(staging, files, limits, display, "bag" if form == "folder" else form)
     if "bundle.yaml" not in files:
         raise InputError(
-            "MANIFEST_MISSING", "no bundle.yaml (working folder) or bagit.txt (bag) at the root", display
+            "MANIFEST_MISSING",
+            "no bundle.yaml (working folder) or bagit.txt (bag) at the root",
+            display,
         )
     tree = StagedTree(root=staging, form=form)
     for path, record in files.items():
@@ -363,7 +383,9 @@ def read_signatures(
         name = path[len("signatures/") :]
         if "/" in name or not name.endswith(".dsse.json"):
             raise InputError(
-                "SIGNATURE_INVALID", "signatures/ may only hold *.dsse.json files", f"{display}!{path}"
+                "SIGNATURE_INVALID",
+                "signatures/ may only hold *.dsse.json files",
+                f"{display}!{path}",
             )
         if record.size > limits.max_manifest_bytes:
             raise InputError("TAG_FILE_TOO_LARGE", "signature file too large", f"{display}!{path}")
@@ -418,7 +440,9 @@ def stage_folder(source: Path, staging: Path, limits: Limits) -> dict[str, FileR
                 child = _open_nofollow(name, dir_flags, dir_fd, where)
                 try:
                     if not _same(os.fstat(child), info):
-                        raise InputError("BUNDLE_CHANGED", "folder changed while it was read", where)
+                        raise InputError(
+                            "BUNDLE_CHANGED", "folder changed while it was read", where
+                        )
                     walk(child, relative + "/")
                 finally:
                     os.close(child)
@@ -439,7 +463,9 @@ def stage_folder(source: Path, staging: Path, limits: Limits) -> dict[str, FileR
                     raise InputError("BUNDLE_CHANGED", "file changed while it was read", where)
                 out = create_private(staging, relative.split("/"))
                 try:
-                    files[relative] = copy_hashed(read_fd_chunks(fd), out, budget, limit, where, code)
+                    files[relative] = copy_hashed(
+                        read_fd_chunks(fd), out, budget, limit, where, code
+                    )
                 finally:
                     os.close(out)
             finally:

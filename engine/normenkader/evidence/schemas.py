@@ -9,6 +9,7 @@ network.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -62,17 +63,37 @@ def manifest_validator() -> Any:
     return compile_schema(json.loads((schemas_dir() / "bundle.schema.json").read_text("utf-8")))
 
 
+_KIND_NAME = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
+
+
 @cache
-def kind_schemas() -> dict[str, KindSchema]:
+def kind_schema(kind: str) -> KindSchema | None:
+    """The schema of one evidence kind (read on first use), or None if there is none."""
+    if not _KIND_NAME.match(kind):
+        return None
+    path = schemas_dir() / "kinds" / f"{kind}.schema.json"
+    if not path.is_file():
+        return None
+    schema = json.loads(path.read_text("utf-8"))
+    form = schema.get("x-normenkader-form", "structured")
+    if form not in FORMS:
+        raise ValueError(f"{path}: x-normenkader-form must be one of {FORMS}")
+    return KindSchema(kind, form, schema.get("title", kind), schema)
+
+
+def kind_names() -> list[str]:
     """Every evidence kind shipped under ``evidence/schemas/kinds/``."""
+    folder = schemas_dir() / "kinds"
+    return sorted(path.name.removesuffix(".schema.json") for path in folder.glob("*.schema.json"))
+
+
+def kind_schemas() -> dict[str, KindSchema]:
+    """Every evidence kind with its schema (for tooling such as ``init``)."""
     found: dict[str, KindSchema] = {}
-    for path in sorted((schemas_dir() / "kinds").glob("*.schema.json")):
-        kind = path.name.removesuffix(".schema.json")
-        schema = json.loads(path.read_text("utf-8"))
-        form = schema.get("x-normenkader-form", "structured")
-        if form not in FORMS:
-            raise ValueError(f"{path}: x-normenkader-form must be one of {FORMS}")
-        found[kind] = KindSchema(kind, form, schema.get("title", kind), schema)
+    for kind in kind_names():
+        schema = kind_schema(kind)
+        if schema is not None:
+            found[kind] = schema
     return found
 
 

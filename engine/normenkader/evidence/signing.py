@@ -95,7 +95,9 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:
-        raise InputError("KEY_INVALID", f"not an unencrypted PEM private key ({exc})", str(path)) from None
+        raise InputError(
+            "KEY_INVALID", f"not an unencrypted PEM private key ({exc})", str(path)
+        ) from None
     if not isinstance(key, Ed25519PrivateKey):
         raise InputError("KEY_INVALID", "not an Ed25519 private key", str(path))
     return key
@@ -154,12 +156,22 @@ def load_trusted_keys(path: Path) -> list[TrustedKey]:
         raise InputError("TRUSTED_KEYS_INVALID", "trusted-keys file too large", str(path))
     doc = loads_yaml(data, str(path))
     value = doc.value
-    if not isinstance(value, dict) or not isinstance(value.get("keys"), list) or set(value) - {
-        "keys", "format"
-    }:
+    if (
+        not isinstance(value, dict)
+        or not isinstance(value.get("keys"), list)
+        or set(value) - {"keys", "format"}
+    ):
         raise InputError("TRUSTED_KEYS_INVALID", "expected a mapping with a 'keys' list", str(path))
     keys: list[TrustedKey] = []
-    allowed = {"organisation", "role", "public_key", "valid_from", "valid_until", "keyid", "comment"}
+    allowed = {
+        "organisation",
+        "role",
+        "public_key",
+        "valid_from",
+        "valid_until",
+        "keyid",
+        "comment",
+    }
     for index, entry in enumerate(value["keys"][:MAX_TRUSTED_KEYS]):
         where = doc.where(f"/keys/{index}")
         if not isinstance(entry, dict) or set(entry) - allowed:
@@ -194,7 +206,7 @@ def sign_statement(statement: dict[str, Any], key: Ed25519PrivateKey) -> bytes:
     """A DSSE envelope (canonical JSON bytes, newline-terminated) over ``statement``."""
     payload = rfc8785.dumps(statement)
     signature = key.sign(pae(PAYLOAD_TYPE, payload))
-    envelope = {
+    envelope: dict[str, Any] = {
         "payloadType": PAYLOAD_TYPE,
         "payload": base64.b64encode(payload).decode("ascii"),
         "signatures": [
@@ -221,7 +233,9 @@ def open_envelope(data: bytes, trusted: list[TrustedKey], where: str) -> Opened:
     try:
         envelope = loads_json(data, where)
     except InputError as exc:
-        raise InputError("SIGNATURE_INVALID", f"not a DSSE envelope: {exc.code} {exc.message}", where) from None
+        raise InputError(
+            "SIGNATURE_INVALID", f"not a DSSE envelope: {exc.code} {exc.message}", where
+        ) from None
     if (
         not isinstance(envelope, dict)
         or envelope.get("payloadType") != PAYLOAD_TYPE
@@ -229,7 +243,9 @@ def open_envelope(data: bytes, trusted: list[TrustedKey], where: str) -> Opened:
         or not isinstance(envelope.get("signatures"), list)
         or not envelope["signatures"]
     ):
-        raise InputError("SIGNATURE_INVALID", f"not a DSSE envelope with payloadType {PAYLOAD_TYPE}", where)
+        raise InputError(
+            "SIGNATURE_INVALID", f"not a DSSE envelope with payloadType {PAYLOAD_TYPE}", where
+        )
     try:
         payload = base64.b64decode(envelope["payload"], validate=True)
     except (binascii.Error, ValueError):
@@ -308,7 +324,9 @@ def sign_bundle(digest: str, bundle_id: str, organisation: str | None, key: Path
     return sign_statement(bundle_statement(digest, bundle_id, organisation), load_private_key(key))
 
 
-def require_signature(tree: StagedTree, digest: str, trusted_keys: Path, as_of: date) -> dict[str, Any]:
+def require_signature(
+    tree: StagedTree, digest: str, trusted_keys: Path, as_of: date
+) -> dict[str, Any]:
     """Accept the bundle only if a trusted, valid key signed a statement over ``digest``.
 
     Raises SIGNATURE_MISSING, SIGNATURE_INVALID, SIGNATURE_UNTRUSTED, SIGNATURE_EXPIRED or
@@ -350,7 +368,12 @@ def require_signature(tree: StagedTree, digest: str, trusted_keys: Path, as_of: 
             )
             continue
         return {**opened.key.describe(), "signature": where, "subject": digest}
-    rank = ["SIGNATURE_SUBJECT_MISMATCH", "SIGNATURE_EXPIRED", "SIGNATURE_UNTRUSTED", "SIGNATURE_INVALID"]
+    rank = [
+        "SIGNATURE_SUBJECT_MISMATCH",
+        "SIGNATURE_EXPIRED",
+        "SIGNATURE_UNTRUSTED",
+        "SIGNATURE_INVALID",
+    ]
     problems.sort(key=lambda e: rank.index(e.code) if e.code in rank else len(rank))
     raise problems[0]
 
@@ -467,7 +490,8 @@ def verify_result(
     if report_bytes is not None and report_digest(report_bytes) != claim.report_digest:
         raise InputError(
             "REPORT_MISMATCH",
-            f"report digest {report_digest(report_bytes)} differs from the signed {claim.report_digest}",
+            f"report digest {report_digest(report_bytes)} differs from the signed"
+            f" {claim.report_digest}",
             where,
         )
     return claim

@@ -142,22 +142,26 @@ def _end_record(handle: BinaryIO, file_size: int, display: str) -> tuple[int, in
         end = record_at
     if cd_offset + cd_size != end:
         raise InputError(
-            "ZIP_CORRUPT", "central directory is not where the end record says (prefixed data?)", display
+            "ZIP_CORRUPT",
+            "central directory is not where the end record says (prefixed data?)",
+            display,
         )
     return total, cd_offset, cd_size
 
 
-def scan(
-    handle: BinaryIO, file_size: int, limits: Limits, display: str
-) -> tuple[list[Entry], int]:
+def scan(handle: BinaryIO, file_size: int, limits: Limits, display: str) -> tuple[list[Entry], int]:
     """Parse and bound the central directory; nothing is decompressed here."""
     total, cd_offset, cd_size = _end_record(handle, file_size, display)
     max_entries = 2 * limits.max_files  # folder entries included
     if total > max_entries:
-        raise InputError("TOO_MANY_FILES", f"{total} entries (limit {limits.max_files} files)", display)
+        raise InputError(
+            "TOO_MANY_FILES", f"{total} entries (limit {limits.max_files} files)", display
+        )
     # a name is at most max_path_length bytes; allow 1 KiB of extra fields and comment
     if cd_size > max_entries * (_CENTRAL.size + limits.max_path_length + 1 + 1024):
-        raise InputError("TOO_MANY_FILES", f"central directory of {cd_size} bytes is too large", display)
+        raise InputError(
+            "TOO_MANY_FILES", f"central directory of {cd_size} bytes is too large", display
+        )
     directory = _read_exact(handle, cd_offset, cd_size, display)
     entries: list[Entry] = []
     names = NameRegistry()
@@ -169,8 +173,25 @@ def scan(
         if position + _CENTRAL.size > len(directory):
             raise InputError("ZIP_CORRUPT", "truncated central directory", display)
         fields = _CENTRAL.unpack_from(directory, position)
-        (sig, made_by, _needed, flags, method, _t, _d, crc, compressed, size,
-         name_len, extra_len, comment_len, disk, _internal, external, offset) = fields
+        (
+            sig,
+            made_by,
+            _needed,
+            flags,
+            method,
+            _t,
+            _d,
+            crc,
+            compressed,
+            size,
+            name_len,
+            extra_len,
+            comment_len,
+            disk,
+            _internal,
+            external,
+            offset,
+        ) = fields
         if sig != b"PK\x01\x02":
             raise InputError("ZIP_CORRUPT", "bad central directory entry", display)
         start = position + _CENTRAL.size
@@ -180,8 +201,20 @@ def scan(
         raw_name = directory[start : start + name_len]
         extra = directory[start + name_len : start + name_len + extra_len]
         size, compressed, offset, disk = _zip64(extra, size, compressed, offset, disk, display)
-        entry = _entry(raw_name, made_by, flags, method, crc, compressed, size, offset, external,
-                       disk, limits, display)
+        entry = _entry(
+            raw_name,
+            made_by,
+            flags,
+            method,
+            crc,
+            compressed,
+            size,
+            offset,
+            external,
+            disk,
+            limits,
+            display,
+        )
         names.add(entry.name, "dir" if entry.is_dir else "file")
         declared_total += entry.size
         if declared_total > limits.max_total_bytes:
@@ -191,7 +224,9 @@ def scan(
         entries.append(entry)
     if len(entries) != total:
         raise InputError(
-            "ZIP_CORRUPT", f"end record declares {total} entries, directory holds {len(entries)}", display
+            "ZIP_CORRUPT",
+            f"end record declares {total} entries, directory holds {len(entries)}",
+            display,
         )
     return entries, cd_offset
 
@@ -223,8 +258,18 @@ def _zip64(
 
 
 def _entry(
-    raw_name: bytes, made_by: int, flags: int, method: int, crc: int, compressed: int, size: int,
-    offset: int, external: int, disk: int, limits: Limits, display: str,
+    raw_name: bytes,
+    made_by: int,
+    flags: int,
+    method: int,
+    crc: int,
+    compressed: int,
+    size: int,
+    offset: int,
+    external: int,
+    disk: int,
+    limits: Limits,
+    display: str,
 ) -> Entry:
     try:
         name = raw_name.decode("utf-8")
@@ -239,7 +284,9 @@ def _entry(
     mode = external >> 16 if made_by >> 8 == _UNIX else 0
     if stat.S_ISLNK(mode):
         raise InputError("SYMLINK", "symbolic link entry", where)
-    if mode and (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode)):
+    if mode and (
+        stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+    ):
         raise InputError("SPECIAL_FILE", "FIFO, socket or device entry", where)
     if mode and stat.S_ISDIR(mode) != is_dir and stat.S_IFMT(mode) != 0:
         raise InputError("PATH_CONFLICT", "entry type disagrees with its name", where)
@@ -249,19 +296,25 @@ def _entry(
         raise InputError("ZIP_UNSUPPORTED", "multi-disk archives are not supported", where)
     if method not in _METHODS:
         raise InputError(
-            "ZIP_UNSUPPORTED_METHOD", f"compression method {method} (only stored and deflate)", where
+            "ZIP_UNSUPPORTED_METHOD",
+            f"compression method {method} (only stored and deflate)",
+            where,
         )
     if is_dir:
         if size or compressed:
             raise InputError("ZIP_CORRUPT", "folder entry with content", where)
     elif size > limits.max_file_bytes:
-        raise InputError("FILE_TOO_LARGE", f"declares {size} bytes (limit {limits.max_file_bytes})", where)
+        raise InputError(
+            "FILE_TOO_LARGE", f"declares {size} bytes (limit {limits.max_file_bytes})", where
+        )
     if method == 0 and size != compressed:
         raise InputError("ZIP_CORRUPT", "stored entry with different sizes", where)
     if size > RATIO_FLOOR and size > compressed * limits.max_ratio:
         ratio = size // max(compressed, 1)
         raise InputError(
-            "RATIO_EXCEEDED", f"compression ratio {ratio}:1 over the limit {limits.max_ratio}:1", where
+            "RATIO_EXCEEDED",
+            f"compression ratio {ratio}:1 over the limit {limits.max_ratio}:1",
+            where,
         )
     return Entry(path, raw_name, is_dir, method, flags, crc, compressed, size, offset)
 
@@ -278,7 +331,9 @@ def _locate_data(handle: BinaryIO, entries: list[Entry], cd_offset: int, display
         if entry.offset + _LOCAL.size > cd_offset:
             raise InputError("ZIP_CORRUPT", "local header outside the archive data", where)
         header = _read_exact(handle, entry.offset, _LOCAL.size, where)
-        sig, _needed, flags, method, _t, _d, _crc, _cs, _us, name_len, extra_len = _LOCAL.unpack(header)
+        sig, _needed, flags, method, _t, _d, _crc, _cs, _us, name_len, extra_len = _LOCAL.unpack(
+            header
+        )
         if sig != b"PK\x03\x04":
             raise InputError("ZIP_CORRUPT", "bad local header", where)
         local_name = _read_exact(handle, entry.offset + _LOCAL.size, name_len, where)
@@ -325,11 +380,15 @@ def _member_chunks(handle: BinaryIO, entry: Entry, where: str) -> Iterator[bytes
             if tail:
                 yield tail
             if not inflater.eof or inflater.unused_data:
-                raise InputError("ZIP_CORRUPT", "deflate stream is incomplete or has trailing data", where)
+                raise InputError(
+                    "ZIP_CORRUPT", "deflate stream is incomplete or has trailing data", where
+                )
     except zlib.error as exc:
         raise InputError("ZIP_CORRUPT", f"deflate error: {exc}", where) from None
     if produced != entry.size:
-        raise InputError("ZIP_CORRUPT", f"entry holds {produced} bytes, declares {entry.size}", where)
+        raise InputError(
+            "ZIP_CORRUPT", f"entry holds {produced} bytes, declares {entry.size}", where
+        )
     if crc != entry.crc:
         raise InputError("ZIP_CORRUPT", "CRC-32 mismatch", where)
 

@@ -273,9 +273,9 @@ def validate_norm(document: Document) -> dict[str, Any] | list[str]:
             else:
                 problems.append(f"{document.where(pointer)}: {exc}")
     for name, spec in norm.evidence.items():
-        from ..evidence.schemas import kind_schemas
+        from ..evidence.schemas import kind_schema
 
-        if spec.kind not in kind_schemas():
+        if kind_schema(spec.kind) is None:
             problems.append(
                 f"{document.where(f'/evidence/{name}/kind')}: unknown evidence kind {spec.kind!r}"
             )
@@ -377,8 +377,10 @@ def _from_validated(data: dict[str, Any]) -> CompiledNorm:
 def _cache_key(contents: list[tuple[Path, bytes]]) -> str:
     from .. import checks
 
-    check_modules = sorted(p.name for p in Path(checks.__file__).parent.glob("*.py"))
-    digest = hashlib.sha256(f"{CACHE_FORMAT}|{__version__}|{check_modules}".encode())
+    # the code that validates norms: a changed check kind or model invalidates the cache
+    code = [*Path(checks.__file__).parent.glob("*.py"), Path(__file__).parent / "model.py"]
+    stamps = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in code)
+    digest = hashlib.sha256(f"{CACHE_FORMAT}|{__version__}|{stamps}".encode())
     kinds_dir = None
     try:
         from ..resources import schemas_dir

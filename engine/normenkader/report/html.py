@@ -81,13 +81,34 @@ def layout(findings: list[Finding], lang: str) -> Graph:
     columns: dict[int, list[str]] = {}
     for norm_id in sorted(linked):
         columns.setdefault(layer[norm_id], []).append(norm_id)
+    succs: dict[str, list[str]] = {n: [] for n in linked}
+    for norm_id in sorted(linked):
+        for prerequisite in preds[norm_id]:
+            succs[prerequisite].append(norm_id)
     row: dict[str, float] = {}
     for index in sorted(columns):
-        members = columns[index]
-        if index > 0:  # barycentre of the prerequisites' rows, ties by id
-            members.sort(key=lambda n: (sum(row[p] for p in preds[n]) / len(preds[n]), n))
-        for position, norm_id in enumerate(members):
+        for position, norm_id in enumerate(columns[index]):
             row[norm_id] = position
+
+    def sweep(order: list[int], neighbours: dict[str, list[str]]) -> None:
+        """Barycentre heuristic: sort a column by the mean row of its neighbours."""
+        for index in order:
+            members = columns[index]
+            members.sort(
+                key=lambda n: (
+                    sum(row[m] for m in neighbours[n]) / len(neighbours[n])
+                    if neighbours[n]
+                    else row[n],
+                    n,
+                )
+            )
+            for position, norm_id in enumerate(members):
+                row[norm_id] = position
+
+    for _ in range(3):  # a few down and up sweeps reduce crossings; fully deterministic
+        sweep(sorted(columns)[1:], preds)
+        sweep(sorted(columns, reverse=True)[1:], succs)
+    sweep(sorted(columns)[1:], preds)
     nodes = [
         Node(
             id=norm_id,
@@ -181,8 +202,17 @@ def render(result: Result, *, lang: str = "nl", norm_set: NormSet | None = None)
     findings = ordered(result.findings)
     summary = result.summary()
     norms = {f.norm_id: norm_of(norm_set, f.norm_id) for f in findings}
+    states = ("satisfied", "not_satisfied", "open", "not_applicable")
+    requirement_counts: dict[str, dict[str, int]] = {}
+    for requirement in result.requirements:
+        catalogue = f"{requirement.get('catalogue', '')} {requirement.get('version', '')}".strip()
+        counts = requirement_counts.setdefault(catalogue, {})
+        state = str(requirement.get("status", "open"))
+        counts[state] = counts.get(state, 0) + 1
     context = {
         "lang": lang,
+        "requirement_states": states,
+        "requirement_counts": dict(sorted(requirement_counts.items())),
         "result": result,
         "summary": summary,
         "statuses": [s.value for s in STATUS_ORDER],

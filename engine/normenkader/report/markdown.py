@@ -25,7 +25,7 @@ from ._shared import (
 if TYPE_CHECKING:
     from ..norms.compiled import NormSet
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 ICONS = {
     "fail": "🔴", "missing": "🟠", "blocked": "🟣", "error": "⚫", "review": "🟡",
     "waived": "🔵", "pass": "🟢", "not_applicable": "⚪",
@@ -40,11 +40,17 @@ def escape(text: object) -> str:
     return _SPECIAL.sub(r"\\\1", value)
 
 
+def code(text: object) -> str:
+    """An inline code span: backslashes are literal there, so only backticks go."""
+    value = " ".join(str(text or "").replace("`", "'").split())
+    return f"`{value}`" if value else ""
+
+
 def _row(finding: Finding, lang: str) -> str:
     cause = ""
     severity = SEVERITY_LABELS.get(finding.severity, {}).get(lang, finding.severity)
     if finding.root_causes:
-        cause = " ← " + ", ".join(f"`{c}`" for c in finding.root_causes)
+        cause = " ← " + ", ".join(code(c) for c in finding.root_causes)
     return (
         f"| {ICONS.get(finding.status.value, '')} {status_label(finding.status.value, lang)} "
         f"| `{finding.norm_id}` | {severity} "
@@ -59,9 +65,9 @@ def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None)
     lines = [
         f"## normenkader: {LABELS[head][lang]}",
         "",
-        f"{LABELS['bundle'][lang]} `{escape(result.bundle.get('id'))}` · "
+        f"{LABELS['bundle'][lang]} {code(result.bundle.get('id'))} · "
         f"{LABELS['as_of'][lang]} {escape(result.as_of)} · "
-        f"{LABELS['profile'][lang]} `{escape(result.norm_set.get('profile'))}`",
+        f"{LABELS['profile'][lang]} {code(result.norm_set.get('profile'))}",
         "",
         "| " + " | ".join(
             f"{ICONS[s.value]} {status_label(s.value, lang)}" for s in STATUS_ORDER
@@ -73,7 +79,7 @@ def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None)
     attention = [f for f in ordered(result.findings) if f.status in (*FAILING, Status.ERROR)]
     columns = (
         f"| {LABELS['status'][lang]} | Norm | {LABELS['severity'][lang]} | "
-        f"{LABELS['findings'][lang]} | {LABELS['message'][lang]} |"
+        f"{LABELS['norm_title'][lang]} | {LABELS['message'][lang]} |"
     )
     if attention:
         lines += [f"### {LABELS['non_compliant'][lang]}", "", columns, "|---|---|---|---|---|"]
@@ -97,7 +103,7 @@ def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None)
             for f in group[:MAX_ROWS]:
                 w = f.waiver or {}
                 lines.append(
-                    f"- `{f.norm_id}`: {escape(w.get('id'))}, "
+                    f"- {code(f.norm_id)}: {escape(w.get('id'))}, "
                     f"{LABELS['approver'][lang].lower()} {escape(w.get('approver'))}, "
                     f"{LABELS['until'][lang]} {escape(w.get('expires'))}"
                 )
@@ -105,7 +111,7 @@ def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None)
     if result.notices:
         lines += [f"### {LABELS['notices'][lang]}", ""]
         lines += [
-            f"- `{escape(n.get('code'))}` `{escape(n.get('norm_id', ''))}`: "
+            f"- {code(n.get('code'))} {code(n.get('norm_id', ''))}: "
             f"{escape(pick(n.get('message'), lang))}"
             for n in result.notices[:MAX_ROWS]
         ]
