@@ -63,7 +63,10 @@ def sample_result() -> Result:
                 values={"groups": [
                     {"group": "A", "n": 1000, "selected": 80, "rate": 0.08, "ratio": 1.0},
                     {"group": "B<i>", "n": 300, "selected": 30, "rate": 0.1, "ratio": 1.25},
-                ]},
+                ], "groupings": [{"attributes": ["g"], "groups": [
+                    {"group": {"g": "A"}, "n": 10,
+                     "rates": {"fnr": {"value": 0.4, "interval": [0.3, 0.5]}}},
+                ]}]},
                 thresholds={"band": [0.8, 1.25], "min_group_size": 100},
             )],
         ),

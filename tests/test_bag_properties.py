@@ -21,7 +21,7 @@ from normenkader.evidence.ingest import Limits, stage
 from normenkader.evidence.signing import load_trusted_keys, open_envelope
 
 SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 

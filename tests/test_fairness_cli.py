@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -118,6 +120,7 @@ def test_pre_aggregated_counts_alone_give_the_same_verdict(norms: Path, tmp_path
     (bundle / "bundle.yaml").write_text(manifest[:start] + manifest[end:], encoding="utf-8")
     (bundle / "data" / "decisions.csv").unlink()
     code, findings = _check(bundle, norms)
+    assert code == 1
     grouping = findings["NK.TST.01"]["checks"][0]["values"]["groupings"][0]
     tr = next(c for c in grouping["comparisons"] if c["group"] == {"nationality_group": "TR"})
     assert tr["verdict"] == "fail"
@@ -145,3 +148,43 @@ def test_norm_fixtures(norm: str) -> None:
     result = CliRunner().invoke(cli, ["test", str(path)])
     assert result.exit_code == 0, result.output
     assert " 0 failed" in result.output
+
+
+def test_unknown_metric_is_a_norm_load_error(tmp_path: Path) -> None:
+    folder = tmp_path / "norms" / "tst"
+    folder.mkdir(parents=True)
+    first = NORM.split("---\n")[0].replace("metrics: [selection_rate_ratio]", "metrics: [accuracy]")
+    (folder / "NK.TST.01.yaml").write_text(first, encoding="utf-8")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "normenkader",
+            "check",
+            str(EXAMPLES / "compliant"),
+            "--norms",
+            str(tmp_path / "norms"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 3
+    assert "NORM_INVALID" in result.stderr + result.stdout
+    assert "accuracy" in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_a_profile_band_wider_than_the_declared_one_is_tightened(
+    norms: Path, tmp_path: Path
+) -> None:
+    # the selectie-bias requirements declare [0.8, 1.25]; a lax norm band cannot loosen it
+    path = norms / "tst" / "NK.TST.01.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("[0.8, 1.25]", "[0.1, 10.0]"), encoding="utf-8"
+    )
+    _code, findings = _check(EXAMPLES / "selectie-bias", norms)
+    check = findings["NK.TST.01"]["checks"][0]
+    assert check["thresholds"]["bands"]["selection_rate_ratio"] == [0.8, 1.25]
+    assert check["values"]["requirements"]["used"] is True
+    assert findings["NK.TST.01"]["status"] == "fail"

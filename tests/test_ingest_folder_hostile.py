@@ -121,3 +121,10 @@ def test_file_size_limits_are_options(tmp_path: Path) -> None:
     assert_rejected(workspace.run("validate", root, "--max-total-size", "4096"), "BUNDLE_TOO_LARGE")
     assert_rejected(workspace.run("validate", root, "--max-depth", "1"), "PATH_TOO_DEEP")
     assert workspace.run("validate", root).code == 0
+
+
+def test_file_count_limit_on_a_folder(tmp_path: Path) -> None:
+    extra = {f"docs/{i}.md": b"x" for i in range(6)}
+    root = working_bundle(tmp_path / "bundle", extra)
+    outcome = Workspace(tmp_path).run("validate", root, "--max-files", "3")
+    assert_rejected(outcome, "TOO_MANY_FILES")

@@ -135,6 +135,12 @@ CASES: dict[str, tuple[str, object]] = {
         lambda: with_extra(Member("docs/bomb.bin", bytes(48 << 20), method=8)),
     ),
     "zip-bomb-lying-size": ("ZIP_CORRUPT", lying_bomb),
+    "zip-bomb-many-small": (
+        "RATIO_EXCEEDED",
+        lambda: with_extra(
+            *(Member(f"docs/z{i}.bin", bytes(1 << 20), method=8) for i in range(40))
+        ),
+    ),
     "million-entries": ("TOO_MANY_FILES", lambda: million_entry_zip()),
     "lying-entry-count": ("TOO_MANY_FILES", lambda: million_entry_zip(30_000, declared=2)),
     "too-deep": ("PATH_TOO_DEEP", lambda: with_extra(Member("a/" * 20 + "f.md", b"x"))),

@@ -9,6 +9,7 @@ import os
 import shutil
 import stat
 import tempfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -344,3 +345,14 @@ def test_signed_result_by_a_key_not_trusted(setup: dict[str, Path]) -> None:
         FIXTURE_NORMS,
     )
     assert_rejected(outcome, "SIGNATURE_UNTRUSTED")
+
+
+def test_working_folder_signature_travels_into_the_sealed_zip(setup: dict[str, Path]) -> None:
+    root = setup["root"]
+    workspace = Workspace(root)
+    sign(workspace, root / "work", setup["org"])
+    archive = seal(root / "work", root / "signed.zip")
+    with zipfile.ZipFile(archive) as opened:
+        assert any(name.startswith("signatures/") for name in opened.namelist())
+    outcome = check(workspace, archive, setup["trusted"])
+    assert outcome.code in (0, 1, 2), outcome.stderr

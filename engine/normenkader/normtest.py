@@ -99,7 +99,9 @@ def library_root(path: Path) -> Path:
     for candidate in (current, *current.parents):
         if (candidate / "nk").is_dir():
             return candidate
-    raise InputError("NORMTEST_NO_LIBRARY", "no norm library (a folder with nk/) at or above", str(path))
+    raise InputError(
+        "NORMTEST_NO_LIBRARY", "no norm library (a folder with nk/) at or above", str(path)
+    )
 
 
 def find_test_files(path: Path) -> list[Path]:
@@ -127,7 +129,9 @@ def _relpath(value: Any, where: str) -> str:
     text = str(value)
     parts = PurePosixPath(text).parts
     if not parts or text.startswith("/") or "\\" in text or any(p in ("..", ".") for p in parts):
-        raise InputError("NORMTEST_INVALID", f"{text!r} must be a relative path inside the bundle", where)
+        raise InputError(
+            "NORMTEST_INVALID", f"{text!r} must be a relative path inside the bundle", where
+        )
     return "/".join(parts)
 
 
@@ -244,7 +248,9 @@ def _dump_yaml(value: Any) -> str:
     import yaml
 
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    return yaml.dump(value, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    return yaml.dump(
+        value, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False
+    )
 
 
 def materialise(
@@ -252,34 +258,41 @@ def materialise(
 ) -> Path:
     """Write the case's bundle into ``dest`` (which must not exist) and return it.
 
-    With ``keep_kinds``, manifest entries of other kinds are left out after all mutations:
-    the norm under test cannot see them, and not parsing them keeps a case fast.
+    With ``keep_kinds``, manifest entries of other kinds are left out after all mutations
+    and only the files the remaining entries name are copied: the norm under test cannot
+    see the rest, and not copying and parsing it keeps a case fast.
     """
-    shutil.copytree(base, dest, symlinks=False)
-    manifest_path = dest / "bundle.yaml"
-    manifest = loads_yaml(manifest_path.read_bytes(), str(manifest_path)).value
+    manifest = loads_yaml((base / "bundle.yaml").read_bytes(), str(base / "bundle.yaml")).value
     evidence = list(manifest.get("evidence") or [])
     dropped = set(case.drop_evidence)
     unknown = dropped - {e.get("id") for e in evidence}
     if unknown:
         raise InputError(
-            "NORMTEST_INVALID", f"drop_evidence names unknown evidence {sorted(unknown)[0]!r}", case.where
+            "NORMTEST_INVALID",
+            f"drop_evidence names unknown evidence {sorted(unknown)[0]!r}",
+            case.where,
         )
     kept = [e for e in evidence if e.get("id") not in dropped]
-    still_used = {e.get("path") for e in kept} | {e.get("path") for e in case.add_evidence}
-    for entry in evidence:
-        if entry.get("id") in dropped and entry.get("path") not in still_used:
-            target = dest / _relpath(entry.get("path", ""), case.where)
-            if target.is_file():
-                target.unlink()
     manifest["evidence"] = kept + [dict(e) for e in case.add_evidence]
     if case.manifest is not None:
         manifest = merge_patch(manifest, case.manifest)
-    if keep_kinds is not None and isinstance(manifest.get("evidence"), list):
-        manifest["evidence"] = [
-            e for e in manifest["evidence"] if not isinstance(e, dict) or e.get("kind") in keep_kinds
-        ]
-    manifest_path.write_text(_dump_yaml(manifest), "utf-8")
+    final = manifest.get("evidence") if isinstance(manifest.get("evidence"), list) else []
+    if keep_kinds is not None:
+        final = [e for e in final if not isinstance(e, dict) or e.get("kind") in keep_kinds]
+        manifest["evidence"] = final
+    used = {str(e.get("path")) for e in final if isinstance(e, dict)}
+    if keep_kinds is None:
+        removed = {str(e.get("path")) for e in evidence if e.get("id") in dropped} - used
+        shutil.copytree(base, dest, symlinks=False, ignore=_ignore_paths(base, removed))
+    else:
+        dest.mkdir(parents=True)
+        for rel in sorted(used):
+            source = base / rel
+            if "\\" in rel or ".." in PurePosixPath(rel).parts or not source.is_file():
+                continue
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, dest / rel)
+    (dest / "bundle.yaml").write_text(_dump_yaml(manifest), "utf-8")
     for rel, content in case.files.items():
         target = dest / rel
         if content is None:
@@ -292,6 +305,16 @@ def materialise(
         else:
             target.write_text(_dump_yaml(content), "utf-8")
     return dest
+
+
+def _ignore_paths(base: Path, removed: set[str]) -> Any:
+    """A copytree ignore function that leaves out the given bundle-relative paths."""
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        relative = Path(folder).resolve().relative_to(base.resolve())
+        return {n for n in names if (relative / n).as_posix() in removed}
+
+    return ignore
 
 
 # --- running ---------------------------------------------------------------------------
@@ -314,7 +337,9 @@ def run_case(norm_set: Any, test: TestFile, case: Case, workdir: Path) -> CaseRe
     label = str(test.path)
     norm = norm_set.norms.get(test.norm)
     if norm is None:
-        return CaseResult(label, test.norm, case.name, False, expected, "-", f"norm {test.norm} not found")
+        return CaseResult(
+            label, test.norm, case.name, False, expected, "-", f"norm {test.norm} not found"
+        )
     single = replace(norm_set, norms={test.norm: norm})
     try:
         kinds = frozenset(spec.kind for spec in norm.evidence.values())

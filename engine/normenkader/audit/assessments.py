@@ -388,11 +388,12 @@ def judge_bundle(
     assessor: str,
     day: date,
     carry_over: bool,
+    as_of: date | None = None,
     norm_paths: list[Path] | None = None,
     profile: str | None = None,
 ) -> tuple[Assessment, Finding]:
     """Build a judgement of ``norm_id`` on ``bundle``, pinned to the evidence the engine
-    uses for that norm today (evaluated exactly as ``check`` does, at ``day``).
+    uses for that norm (evaluated exactly as ``check`` does, at ``as_of``, default ``day``).
 
     Returns the judgement and the current finding (so the caller can warn when the norm
     does not await a judgement). ``carry_over`` scopes it to the system (register id)
@@ -414,7 +415,7 @@ def judge_bundle(
         raise InputError("UNKNOWN_NORM", f"no norm {norm_id!r} in the norm set")
     with tempfile.TemporaryDirectory(prefix="normenkader-") as staging:
         opened = open_bundle(bundle, None, Path(staging))
-        result = evaluate(norm_set, opened, Options(as_of=day))
+        result = evaluate(norm_set, opened, Options(as_of=as_of or day))
         system = str(opened.system.get("register_id") or "") or None
         if carry_over and system is None:
             raise InputError(

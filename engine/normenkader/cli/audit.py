@@ -110,6 +110,8 @@ def lint(files: tuple[Path, ...], policy: Path | None, as_of: str | None,
 @click.option("--file", "target", required=True, type=click.Path(path_type=Path),
               help="Assessments file to append to (created when absent).")
 @click.option("--date", "day", default=None, help="Date of the judgement (default today).")
+@click.option("--as-of", "as_of", default=None,
+              help="Pick the evidence as `check --as-of` does at this date (default: --date).")
 @click.option("--carry-over", is_flag=True,
               help="Let the judgement hold for later bundles of the same system while the "
               "evidence is unchanged (default: this bundle only).")
@@ -117,7 +119,7 @@ def lint(files: tuple[Path, ...], policy: Path | None, as_of: str | None,
 @click.option("--norms", "norm_paths", multiple=True, type=click.Path(path_type=Path),
               help="Norm files/folders (default: the shipped library).")
 def assess(bundle: Path, norm_id: str, verdict: str, note: str, assessor: str, target: Path,
-           day: str | None, carry_over: bool, profile: str | None,
+           day: str | None, as_of: str | None, carry_over: bool, profile: str | None,
            norm_paths: tuple[Path, ...]) -> None:
     """Record a supervisor's verdict on a norm for BUNDLE, pinned to the digests of the
     evidence the norm uses now, by appending it atomically to the assessments file."""
@@ -131,6 +133,7 @@ def assess(bundle: Path, norm_id: str, verdict: str, note: str, assessor: str, t
         note=note,
         assessor=assessor,
         day=_day(day, "--date"),
+        as_of=_day(as_of, "--as-of") if as_of else None,
         carry_over=carry_over,
         norm_paths=list(norm_paths) or None,
         profile=profile,

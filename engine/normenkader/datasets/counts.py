@@ -18,23 +18,6 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 Key = tuple[str | None, ...]
-#: Additive count fields of a cell, in the order backends return them.
-COUNT_FIELDS = (
-    "n",
-    "w",
-    "w2",
-    "sel",
-    "tp",
-    "fp",
-    "tn",
-    "fn",
-    "labelled_unselected",
-    "ctl_n",
-    "ctp",
-    "cfp",
-    "ctn",
-    "cfn",
-)
 #: Cap on distinct cells: more means a group column is not a group (e.g. a person id).
 MAX_CELLS = 100_000
 
@@ -124,14 +107,82 @@ class CountTable:
         }
 
 
-def cell_from_row(values: list[Any]) -> Cell:
-    """A cell from the count columns of a backend row (``COUNT_FIELDS`` order, NULL = 0)."""
-    cell = Cell()
-    for name, value in zip(COUNT_FIELDS, values, strict=True):
-        if value is None:
-            continue
-        if name in ("n", "labelled_unselected"):
-            setattr(cell, name, int(value))
+TRUE_WORDS = frozenset({"1", "true", "t", "yes", "y", "ja", "j"})
+FALSE_WORDS = frozenset({"0", "false", "f", "no", "n", "nee"})
+BAD = -1
+
+
+def flag(value: Any) -> int | None:
+    """1, 0, None (missing) or BAD (-1, unreadable) from a boolean-like value."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int | float):
+        return 1 if value == 1 else 0 if value == 0 else BAD
+    text = str(value).strip().lower()
+    return 1 if text in TRUE_WORDS else 0 if text in FALSE_WORDS else BAD
+
+
+def _key(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def fold_rows(
+    rows: list[tuple[Any, ...]], groups: int, weighted: bool, selection_is_flag: bool
+) -> tuple[dict[Key, Cell], dict[str, int]]:
+    """Cells and row problems from ``sql.count_query`` rows (see there for the columns)."""
+    cells: dict[Key, Cell] = {}
+    invalid: dict[str, int] = {}
+
+    def bad(name: str, count: int) -> None:
+        invalid[name] = invalid.get(name, 0) + count
+
+    for row in rows:
+        key = tuple(_key(v) for v in row[:groups])
+        raw_s, raw_y, raw_c, raw_n = row[groups : groups + 4]
+        count = int(raw_n)
+        if weighted:
+            w = float(row[groups + 4] or 0.0)
+            w2 = float(row[groups + 5] or 0.0)
+            if row[groups + 6]:
+                bad("bad_weight", int(row[groups + 6]))
         else:
-            setattr(cell, name, float(value))
-    return cell
+            w = w2 = float(count)
+        cell = cells.get(key)
+        if cell is None:
+            cell = cells[key] = Cell()
+        cell.n += count
+        cell.w += w
+        cell.w2 += w2
+        s = flag(raw_s) if selection_is_flag else (None if raw_s is None else int(raw_s))
+        y = flag(raw_y)
+        c = flag(raw_c)
+        if y == BAD:
+            bad("bad_outcome", count)
+            y = None
+        if c == BAD:
+            bad("bad_control", count)
+        if s is None:
+            bad("missing_selected", count)
+            continue
+        if s == BAD:
+            bad("bad_selected", count)
+            continue
+        if s == 1:
+            cell.sel += w
+        if y is not None:
+            if s == 0:
+                cell.labelled_unselected += count
+            name = ("tp" if y == 1 else "fp") if s == 1 else ("fn" if y == 1 else "tn")
+            setattr(cell, name, getattr(cell, name) + w)
+        if c == 1:
+            cell.ctl_n += w
+            if y is not None:
+                name = ("ctp" if y == 1 else "cfp") if s == 1 else ("cfn" if y == 1 else "ctn")
+                setattr(cell, name, getattr(cell, name) + w)
+    return cells, invalid

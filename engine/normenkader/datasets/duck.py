@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from .counts import COUNT_FIELDS, MAX_CELLS, CountTable, cell_from_row
+from .counts import MAX_CELLS, CountTable, fold_rows
 from .spec import COUNT_ROLES, CountsSpec, DatasetSpec
-from .sql import DUCKDB, PROBLEM_FIELDS, count_query, counts_file_query
+from .sql import DUCKDB, count_query, counts_file_query
 
 Progress = Callable[[float], None]
 
@@ -225,24 +225,35 @@ def require_columns(wanted: tuple[str, ...], types: dict[str, str]) -> None:
         )
 
 
-def table_from_rows(
-    rows: list[tuple[Any, ...]], attributes: tuple[str, ...], **meta: Any
-) -> CountTable:
-    """A CountTable from backend rows: k group values, COUNT_FIELDS, PROBLEM_FIELDS."""
-    if len(rows) > MAX_CELLS:
+#: Cap on rows of the count query: cells x distinct selection/outcome/control values.
+MAX_RESULT_ROWS = 20 * MAX_CELLS
+
+
+def table_from_rows(rows: list[tuple[Any, ...]], spec: DatasetSpec, source: str) -> CountTable:
+    """A CountTable from ``sql.count_query`` rows (DuckDB or Spark)."""
+    if len(rows) > MAX_RESULT_ROWS:
+        raise InputError(
+            "DATASET_TOO_MANY_GROUPS",
+            "too many distinct group, selection and outcome values: is a column an identifier?",
+        )
+    cells, invalid = fold_rows(
+        rows, len(spec.groups), spec.weight is not None, spec.selection.rule == "flag"
+    )
+    if len(cells) > MAX_CELLS:
         raise InputError(
             "DATASET_TOO_MANY_GROUPS",
             f"more than {MAX_CELLS} distinct group combinations: is a group column an identifier?",
         )
-    k = len(attributes)
-    cells = {}
-    invalid = dict.fromkeys(PROBLEM_FIELDS, 0)
-    for row in rows:
-        key = tuple(None if v is None else str(v) for v in row[:k])
-        cells[key] = cell_from_row(list(row[k : k + len(COUNT_FIELDS)]))
-        for name, value in zip(PROBLEM_FIELDS, row[k + len(COUNT_FIELDS) :], strict=True):
-            invalid[name] += int(value or 0)
-    return CountTable(attributes, cells, invalid={k_: v for k_, v in invalid.items() if v}, **meta)
+    return CountTable(
+        spec.groups,
+        cells,
+        weighted=spec.weight is not None,
+        has_outcome=spec.outcome is not None,
+        has_control=spec.control is not None,
+        labels=spec.labels,
+        invalid=invalid,
+        source=source,
+    )
 
 
 def compute_counts(
@@ -260,15 +271,7 @@ def compute_counts(
         require_columns(spec.columns(), types)
         query, all_params = count_query(spec, types, source, params, DUCKDB)
         rows = run(con, query, all_params, limits, progress)
-    return table_from_rows(
-        rows,
-        spec.groups,
-        weighted=spec.weight is not None,
-        has_outcome=spec.outcome is not None,
-        has_control=spec.control is not None,
-        labels=spec.labels,
-        source="duckdb",
-    )
+    return table_from_rows(rows, spec, "duckdb")
 
 
 def read_group_counts(path: Path, spec: CountsSpec, limits: ScanLimits | None = None) -> CountTable:

@@ -76,12 +76,4 @@ def spark_counts(path: Path | None, spec: DatasetSpec) -> CountTable:
     except Exception as exc:  # py4j / analysis errors: report, never crash
         first = (str(exc).strip().splitlines() or ["Spark query failed"])[0][:240]
         raise InputError("DATASET_UNREADABLE", f"Spark: {first}") from None
-    return table_from_rows(
-        rows,
-        spec.groups,
-        weighted=spec.weight is not None,
-        has_outcome=spec.outcome is not None,
-        has_control=spec.control is not None,
-        labels=spec.labels,
-        source="spark",
-    )
+    return table_from_rows(rows, spec, "spark")

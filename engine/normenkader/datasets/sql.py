@@ -12,11 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .counts import COUNT_FIELDS
 from .spec import DatasetSpec
 
-TRUE_WORDS = ("1", "true", "t", "yes", "y", "ja", "j")
-FALSE_WORDS = ("0", "false", "f", "no", "n", "nee")
 MAX_VALUES = 200
 
 
@@ -67,26 +64,6 @@ def type_class(type_name: str) -> str:
     return "other"
 
 
-def _words(words: tuple[str, ...]) -> str:
-    # Fixed vocabulary from this module, never from evidence.
-    return ", ".join(f"'{w}'" for w in words)
-
-
-def flag_expr(column: str, type_name: str, dialect: Dialect) -> str:
-    """1, 0 or NULL (unreadable or missing) from a boolean-like column."""
-    col = dialect.quote(column)
-    kind = type_class(type_name)
-    if kind == "bool":
-        return f"CAST({col} AS INTEGER)"
-    if kind == "num":
-        return f"CASE WHEN {col} = 1 THEN 1 WHEN {col} = 0 THEN 0 END"
-    text = f"lower(trim(CAST({col} AS {dialect.string_type})))"
-    return (
-        f"CASE WHEN {text} IN ({_words(TRUE_WORDS)}) THEN 1 "
-        f"WHEN {text} IN ({_words(FALSE_WORDS)}) THEN 0 END"
-    )
-
-
 def _number(column: str, type_name: str, dialect: Dialect) -> str:
     col = dialect.quote(column)
     if type_class(type_name) == "num":
@@ -97,16 +74,21 @@ def _number(column: str, type_name: str, dialect: Dialect) -> str:
 def selection_expr(
     spec: DatasetSpec, types: dict[str, str], dialect: Dialect
 ) -> tuple[str, list[Any]]:
+    """SQL for the selection: the raw column for a flag (mapped in Python over the few
+    distinct values, which keeps the scan as cheap as a bare GROUP BY), else 1, 0, -1
+    (unreadable) or NULL (missing) for a score threshold or a set of category values."""
     rule = spec.selection
+    col = dialect.quote(rule.column)
     if rule.rule == "flag":
-        return flag_expr(rule.column, types[rule.column], dialect), []
+        return col, []
     if rule.rule == "score":
         number = _number(rule.column, types[rule.column], dialect)
-        return f"CASE WHEN {number} IS NULL THEN NULL WHEN {number} >= ? THEN 1 ELSE 0 END", [
-            rule.threshold
-        ]
+        return (
+            f"CASE WHEN {col} IS NULL THEN NULL WHEN {number} IS NULL THEN -1 "
+            f"WHEN {number} >= ? THEN 1 ELSE 0 END",
+            [rule.threshold],
+        )
     values = list(rule.values)[:MAX_VALUES]
-    col = dialect.quote(rule.column)
     marks = ", ".join("?" for _ in values)
     return (
         f"CASE WHEN {col} IS NULL THEN NULL "
@@ -122,81 +104,32 @@ def count_query(
     source_params: list[Any],
     dialect: Dialect,
 ) -> tuple[str, list[Any]]:
-    """SQL and parameters for the per-cell counts, one row per cell.
+    """SQL and parameters for the per-cell counts.
 
-    Columns: g0..gk (group values as strings), then ``COUNT_FIELDS``, then the numbers of
-    rows with an unreadable selection, outcome, weight or control value.
+    One row per distinct (group values, selection, outcome, control) with its row count,
+    and with weights the sum of weights, of squared weights, and the number of unusable
+    weights. ``counts.fold_rows`` turns these rows into cells.
     """
-    inner: list[str] = []
-    params: list[Any] = []
-    for i, group in enumerate(spec.groups):
-        inner.append(f"CAST({dialect.quote(group)} AS {dialect.string_type}) AS g{i}")
-    sel, sel_params = selection_expr(spec, types, dialect)
+    inner: list[str] = [f"{dialect.quote(g)} AS g{i}" for i, g in enumerate(spec.groups)]
+    sel, params = selection_expr(spec, types, dialect)
     inner.append(f"{sel} AS s")
-    params.extend(sel_params)
-    raw_sel = dialect.quote(spec.selection.column)
-    inner.append(f"{raw_sel} IS NULL AS s_missing")
-    if spec.outcome:
-        y = flag_expr(spec.outcome, types[spec.outcome], dialect)
-        inner.append(f"{y} AS y")
-        inner.append(f"({dialect.quote(spec.outcome)} IS NOT NULL AND ({y}) IS NULL) AS y_bad")
-    else:
-        inner.append("CAST(NULL AS INTEGER) AS y")
-        inner.append("FALSE AS y_bad")
+    inner.append(f"{dialect.quote(spec.outcome)} AS y" if spec.outcome else "NULL AS y")
+    inner.append(f"{dialect.quote(spec.control)} AS c" if spec.control else "NULL AS c")
+    aggregates = ["count(*) AS n"]
     if spec.weight:
-        w = _number(spec.weight, types[spec.weight], dialect)
-        inner.append(f"{w} AS w")
-    if spec.control:
-        ctl = flag_expr(spec.control, types[spec.control], dialect)
-        inner.append(f"COALESCE({ctl}, 0) AS ctl")
-        inner.append(f"({dialect.quote(spec.control)} IS NOT NULL AND ({ctl}) IS NULL) AS ctl_bad")
-    else:
-        inner.append("0 AS ctl")
-        inner.append("FALSE AS ctl_bad")
-    params.extend(source_params)
-
-    def total(condition: str | None) -> str:
-        if spec.weight:
-            return f"sum(w) FILTER (WHERE {condition})" if condition else "sum(w)"
-        return f"count(*) FILTER (WHERE {condition})" if condition else "count(*)"
-
-    weight_sq = "sum(w * w)" if spec.weight else "count(*)"
-    aggregates = {
-        "n": "count(*)",
-        "w": total(None),
-        "w2": weight_sq,
-        "sel": total("s = 1"),
-        "tp": total("s = 1 AND y = 1"),
-        "fp": total("s = 1 AND y = 0"),
-        "tn": total("s = 0 AND y = 0"),
-        "fn": total("s = 0 AND y = 1"),
-        "labelled_unselected": "count(*) FILTER (WHERE s = 0 AND y IS NOT NULL)",
-        "ctl_n": total("ctl = 1"),
-        "ctp": total("ctl = 1 AND s = 1 AND y = 1"),
-        "cfp": total("ctl = 1 AND s = 1 AND y = 0"),
-        "ctn": total("ctl = 1 AND s = 0 AND y = 0"),
-        "cfn": total("ctl = 1 AND s = 0 AND y = 1"),
-    }
-    assert tuple(aggregates) == COUNT_FIELDS
-    bad_weight = (
-        "count(*) FILTER (WHERE w IS NULL OR NOT (w >= 0 AND w < 1e300))" if spec.weight else "0"
-    )
-    groups = ", ".join(f"g{i}" for i in range(len(spec.groups)))
-    select = ", ".join([groups, *(f"{expr} AS {name}" for name, expr in aggregates.items())])
+        inner.append(f"{_number(spec.weight, types[spec.weight], dialect)} AS w")
+        aggregates += [
+            "sum(w) FILTER (WHERE w >= 0 AND w < 1e300) AS w",
+            "sum(w * w) FILTER (WHERE w >= 0 AND w < 1e300) AS w2",
+            "count(*) FILTER (WHERE w IS NULL OR NOT (w >= 0 AND w < 1e300)) AS bad_w",
+        ]
+    keys = [f"g{i}" for i in range(len(spec.groups))] + ["s", "y", "c"]
+    ordinals = ", ".join(str(i + 1) for i in range(len(keys)))
     query = (
-        f"SELECT {select}, "
-        "count(*) FILTER (WHERE s IS NULL AND NOT s_missing) AS bad_selected, "
-        "count(*) FILTER (WHERE s_missing) AS missing_selected, "
-        "count(*) FILTER (WHERE y_bad) AS bad_outcome, "
-        f"{bad_weight} AS bad_weight, "
-        "count(*) FILTER (WHERE ctl_bad) AS bad_control "
-        f"FROM (SELECT {', '.join(inner)} FROM {source}) AS t GROUP BY {groups}"
+        f"SELECT {', '.join(keys + aggregates)} "
+        f"FROM (SELECT {', '.join(inner)} FROM {source}) AS t GROUP BY {ordinals}"
     )
-    return query, params
-
-
-#: Names of the trailing problem columns of ``count_query``.
-PROBLEM_FIELDS = ("bad_selected", "missing_selected", "bad_outcome", "bad_weight", "bad_control")
+    return query, params + list(source_params)
 
 
 def counts_file_query(

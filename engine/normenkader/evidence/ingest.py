@@ -153,12 +153,13 @@ def _printable(text: str) -> str:
 class NameRegistry:
     """Detects duplicates, case/NFC collisions and file/folder conflicts among entries."""
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix  # how the container is shown: "bundle.zip!" or "folder/"
         self.exact: dict[str, str] = {}  # path -> "file" | "dir"
         self.folded: dict[str, str] = {}
 
     def add(self, path: str, kind: str) -> None:
-        shown = _printable(path)
+        shown = self.prefix + _printable(path)
         if path in self.exact:
             if kind == "dir" and self.exact[path] == "dir":
                 return
@@ -418,7 +419,7 @@ def _open_nofollow(
 def stage_folder(source: Path, staging: Path, limits: Limits) -> dict[str, FileRecord]:
     """Walk ``source`` through directory fds (never following links) copying every file."""
     budget = Budget(limits)
-    names = NameRegistry()
+    names = NameRegistry(f"{source}/")
     files: dict[str, FileRecord] = {}
     dir_flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
     file_flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
@@ -428,8 +429,15 @@ def stage_folder(source: Path, staging: Path, limits: Limits) -> dict[str, FileR
         bag = stat.S_ISREG(os.lstat("bagit.txt", dir_fd=root_fd).st_mode)
 
     def walk(dir_fd: int, prefix: str) -> None:
+        listed: list[tuple[str, os.stat_result]] = []
         with os.scandir(dir_fd) as iterator:
-            entries = sorted((entry.name, entry.stat(follow_symlinks=False)) for entry in iterator)
+            for entry in iterator:
+                listed.append((entry.name, entry.stat(follow_symlinks=False)))
+                if len(listed) + budget.files > 2 * limits.max_files:
+                    raise InputError(
+                        "TOO_MANY_FILES", f"more than {limits.max_files} files", str(source)
+                    )
+        entries = sorted(listed, key=lambda pair: pair[0])
         for name, info in entries:
             relative = prefix + name
             where = f"{source}/{_printable(relative)}"

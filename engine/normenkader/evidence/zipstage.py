@@ -164,7 +164,7 @@ def scan(handle: BinaryIO, file_size: int, limits: Limits, display: str) -> tupl
         )
     directory = _read_exact(handle, cd_offset, cd_size, display)
     entries: list[Entry] = []
-    names = NameRegistry()
+    names = NameRegistry(f"{display}!")
     declared_total = 0
     position = 0
     while position < len(directory):
@@ -222,6 +222,13 @@ def scan(handle: BinaryIO, file_size: int, limits: Limits, display: str) -> tupl
                 "BUNDLE_TOO_LARGE", f"declared sizes exceed {limits.max_total_bytes} bytes", display
             )
         entries.append(entry)
+    if declared_total > RATIO_FLOOR and declared_total > file_size * limits.max_ratio:
+        raise InputError(
+            "RATIO_EXCEEDED",
+            f"the archive inflates to {declared_total // max(file_size, 1)} times its size"
+            f" (limit {limits.max_ratio}:1)",
+            display,
+        )
     if len(entries) != total:
         raise InputError(
             "ZIP_CORRUPT",

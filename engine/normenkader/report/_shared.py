@@ -77,6 +77,7 @@ LABELS: dict[str, dict[str, str]] = {
     "waiver": {"nl": "Vrijstelling", "en": "Waiver"},
     "judgement": {"nl": "Oordeel", "en": "Judgement"},
     "original_status": {"nl": "Oorspronkelijke status", "en": "Original status"},
+    "original_reason": {"nl": "Oorspronkelijke reden", "en": "Original reason"},
     "justification": {"nl": "Onderbouwing", "en": "Justification"},
     "author": {"nl": "Auteur", "en": "Author"},
     "approver": {"nl": "Goedgekeurd door", "en": "Approved by"},

@@ -141,43 +141,107 @@ def layout(findings: list[Finding], lang: str) -> Graph:
     return Graph(width if linked else 0, height if linked else 0, nodes, edges, standalone)
 
 
+MAX_DEPTH = 5
+
+
 def _scalar(value: Any) -> Markup:
+    if isinstance(value, bool) or value is None:
+        return escape("—" if value is None else json.dumps(value))
     if isinstance(value, float):
         return escape(f"{value:.4g}")
-    if isinstance(value, str | int | bool) or value is None:
-        return escape("—" if value is None else json.dumps(value) if isinstance(value, bool)
-                      else str(value))
+    if isinstance(value, str | int):
+        return escape(str(value))
     return Markup("<code>{}</code>").format(
         json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)[:2000]
     )
 
 
-def show(value: Any, depth: int = 0) -> Markup:
-    """Render a measured value generically: tables for records, key/value for mappings."""
-    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        columns: list[str] = []
-        for record in value:
-            columns.extend(k for k in record if k not in columns)
-        head = Markup("").join(Markup("<th>{}</th>").format(c) for c in columns)
-        rows = Markup("").join(
-            Markup("<tr>{}</tr>").format(
-                Markup("").join(
-                    Markup("<td>{}</td>").format(_scalar(record.get(c))) for c in columns
-                )
-            )
-            for record in value[:MAX_TABLE_ROWS]
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _is_flat(value: Any) -> bool:
+    """A value that fits in one table cell: a scalar, or a short list/map of scalars."""
+    if _is_scalar(value):
+        return True
+    if isinstance(value, list):
+        return len(value) <= 8 and all(_is_scalar(v) for v in value)
+    if isinstance(value, dict):
+        if set(value) == {"value", "interval"}:  # a measured value with its interval
+            return _is_scalar(value["value"]) and _is_flat(value["interval"])
+        return len(value) <= 4 and all(_is_scalar(v) for v in value.values())
+    return False
+
+
+def _flatten(record: dict[str, Any]) -> dict[str, Any]:
+    """Lift nested mappings into dotted columns (``rates.fnr``) until cells are flat."""
+    flat: dict[str, Any] = {}
+    for key, value in record.items():
+        if isinstance(value, dict) and not _is_flat(value) and all(
+            isinstance(v, dict) or _is_flat(v) for v in value.values()
+        ):
+            for inner, item in _flatten(value).items():
+                flat[f"{key}.{inner}"] = item
+        else:
+            flat[key] = value
+    return flat
+
+
+def _cell(value: Any) -> Markup:
+    if isinstance(value, dict) and set(value) == {"value", "interval"}:
+        interval = value["interval"]
+        if isinstance(interval, list) and interval:
+            return Markup("{} {}").format(_scalar(value["value"]), _cell(interval))
+        return _scalar(value["value"])
+    if isinstance(value, list):
+        return Markup("[{}]").format(Markup(", ").join(_scalar(v) for v in value))
+    if isinstance(value, dict):
+        return Markup(", ").join(
+            Markup("{}={}").format(key, _scalar(item)) for key, item in value.items()
         )
-        more = ""
-        if len(value) > MAX_TABLE_ROWS:
-            more = Markup("<p class='muted'>… {} more</p>").format(len(value) - MAX_TABLE_ROWS)
-        return Markup("<table class='metrics'><thead><tr>{}</tr></thead><tbody>{}</tbody>"
-                      "</table>{}").format(head, rows, more)
-    if isinstance(value, dict) and value and depth < 2:
+    return _scalar(value)
+
+
+def show(value: Any, depth: int = 0) -> Markup:
+    """Render measured values generically: records as tables (e.g. per-group metrics),
+    mappings as key/value tables, nested structures as nested blocks."""
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        records = [_flatten(record) for record in value]
+        if all(_is_flat(cell) for record in records for cell in record.values()):
+            value = records
+            columns: list[str] = []
+            for record in value:
+                columns.extend(k for k in record if k not in columns)
+            head = Markup("").join(Markup("<th>{}</th>").format(c) for c in columns)
+            rows = Markup("").join(
+                Markup("<tr>{}</tr>").format(
+                    Markup("").join(
+                        Markup("<td>{}</td>").format(_cell(record.get(c))) for c in columns
+                    )
+                )
+                for record in value[:MAX_TABLE_ROWS]
+            )
+            more = Markup("")
+            if len(value) > MAX_TABLE_ROWS:
+                more = Markup("<p class='muted'>… {} more</p>").format(
+                    len(value) - MAX_TABLE_ROWS
+                )
+            return Markup(
+                "<table class='metrics'><thead><tr>{}</tr></thead><tbody>{}</tbody></table>{}"
+            ).format(head, rows, more)
+        if depth < MAX_DEPTH:
+            return Markup("").join(
+                Markup("<div class='record'>{}</div>").format(show(item, depth + 1))
+                for item in value[:MAX_TABLE_ROWS]
+            )
+    if isinstance(value, dict) and value and depth < MAX_DEPTH:
         rows = Markup("").join(
             Markup("<tr><th>{}</th><td>{}</td></tr>").format(key, show(item, depth + 1))
             for key, item in value.items()
         )
         return Markup("<table class='kv'>{}</table>").format(rows)
+    if _is_flat(value):
+        return _cell(value)
     return _scalar(value)
 
 
@@ -196,7 +260,7 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render(result: Result, *, lang: str = "nl", norm_set: NormSet | None = None) -> str:
+def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None) -> str:
     """The whole report as one HTML document."""
     lang = check_lang(lang)
     findings = ordered(result.findings)

@@ -167,7 +167,6 @@ def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None)
                 "name": "normenkader",
                 "version": str(result.engine.get("version", "")),
                 "semanticVersion": str(result.engine.get("version", "")),
-                "informationUri": "https://github.com/normenkader/normenkader",
                 "rules": [_rule(f, norm_set, lang) for f in findings],
                 "language": lang,
             }
