@@ -8,10 +8,11 @@ from pathlib import Path
 from conftest import AS_OF, ENGINE_BUNDLE, ENGINE_NORMS, run_cli
 
 
-def report(env: dict[str, str], bundle: Path = ENGINE_BUNDLE) -> str:
-    run = run_cli(
-        "check", bundle, "--norms", ENGINE_NORMS, "--as-of", AS_OF, "--format", "json", env=env
-    )
+def report(
+    env: dict[str, str], bundle: Path = ENGINE_BUNDLE, norms: Path | None = ENGINE_NORMS
+) -> str:
+    extra = ["--norms", str(norms)] if norms else []
+    run = run_cli("check", bundle, *extra, "--as-of", AS_OF, "--format", "json", env=env)
     assert run.code in (0, 1), run.stderr
     return run.stdout
 
@@ -47,3 +48,15 @@ def test_norm_set_digest_is_independent_of_the_cache(tmp_path: Path) -> None:
     cached = json.loads(report({}))["norm_set"]["digest"]
     fresh = json.loads(report({"NORMENKADER_NO_CACHE": "1"}))["norm_set"]["digest"]
     assert cached == fresh
+
+
+def test_warm_and_cold_norm_cache_give_the_same_bytes(tmp_path: Path) -> None:
+    """The compiled-norm cache must not change a single byte of the report."""
+    from conftest import EXAMPLES
+
+    example = EXAMPLES / "compliant"
+    env = {"NORMENKADER_CACHE_DIR": str(tmp_path / "cache")}
+    cold = report(env, example, norms=None)
+    warm = report(env, example, norms=None)
+    uncached = report({"NORMENKADER_NO_CACHE": "1"}, example, norms=None)
+    assert cold == warm == uncached

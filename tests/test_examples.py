@@ -21,7 +21,8 @@ def test_toeslagen_fails_on_nationality_features() -> None:
     assert disc["status"] == "fail"
     offending = " ".join(map(str, disc["checks"][0]["values"].get("offending", [])))
     assert "nationality" in offending and "dual_nationality" in offending
-    assert disc["evidence"][0]["sha256"]
+    used = {use["kind"]: use for use in disc["evidence"]}
+    assert len(used["model-card"]["sha256"]) == 64
     assert found["NK.DATA.01"]["status"] == "missing"
     blocked_by_dictionary = [
         f["norm_id"]

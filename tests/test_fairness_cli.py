@@ -83,16 +83,19 @@ def test_selectie_bias_fails_with_the_group_table(norms: Path) -> None:
     values = check["values"]
     assert check["thresholds"]["bands"] == {"selection_rate_ratio": [0.8, 1.25]}
     grouping = values["groupings"][0]
-    # the declared requirements name NL as the reference
+    # the declared requirements ask for the largest group as the reference
     assert grouping["reference"] == {"nationality_group": "NL"}
+    assert grouping["reference_rule"] == "largest"
     rows = {row["group"]["nationality_group"]: row for row in grouping["groups"]}
     assert set(rows) == {"EU", "MA", "NL", "TR"}
     assert {"n", "selected", "tp", "fp", "tn", "fn", "rates"} <= set(rows["TR"])
-    assert rows["TR"]["n"] == 900 and rows["NL"]["n"] == 4000
-    assert rows["TR"]["rates"]["fpr"] == {"value": None, "not_estimable": "selective_labels"}
+    assert (rows["TR"]["n"], rows["TR"]["selected"]) == (1500, 468)
+    assert (rows["NL"]["n"], rows["NL"]["selected"]) == (6000, 518)
+    # outcomes are known for every case: error rates are estimable (3% FPR by construction)
+    assert rows["TR"]["rates"]["fpr"]["value"] == pytest.approx(0.03, abs=0.001)
     tr = next(c for c in grouping["comparisons"] if c["group"] == {"nationality_group": "TR"})
     assert tr["verdict"] == "fail"
-    assert tr["value"] == pytest.approx((218 / 900) / (191 / 4000), abs=1e-5)
+    assert tr["value"] == pytest.approx((468 / 1500) / (518 / 6000), abs=1e-5)
     assert tr["interval"][0] > 1.25
     assert "TR" in finding["message"]["en"]
     # the proxy screen finds postcode area standing in for nationality
@@ -124,7 +127,7 @@ def test_pre_aggregated_counts_alone_give_the_same_verdict(norms: Path, tmp_path
     grouping = findings["NK.TST.01"]["checks"][0]["values"]["groupings"][0]
     tr = next(c for c in grouping["comparisons"] if c["group"] == {"nationality_group": "TR"})
     assert tr["verdict"] == "fail"
-    assert tr["value"] == pytest.approx((218 / 900) / (191 / 4000), abs=1e-5)
+    assert tr["value"] == pytest.approx((468 / 1500) / (518 / 6000), abs=1e-5)
     assert findings["NK.TST.02"]["status"] == "missing"
 
 

@@ -205,3 +205,20 @@ def test_file_count_limit_is_an_option(tmp_path: Path) -> None:
     archive = tmp_path / "bundle.zip"
     archive.write_bytes(with_extra(*(Member(f"docs/{i}.md", b"x") for i in range(5))))
     assert_rejected(workspace.run("validate", archive, "--max-files", "3"), "TOO_MANY_FILES")
+
+
+@pytest.mark.parametrize(
+    "name", ["traversal", "symlink-entry", "zip-bomb-ratio", "overlapping-entries"]
+)
+def test_check_rejects_before_evaluating(tmp_path: Path, name: str) -> None:
+    """`check` goes through the same staging: rejected with the same code, no report."""
+    code, build = CASES[name]
+    norms = Path(__file__).resolve().parent / "fixtures" / "engine" / "norms"
+    workspace = Workspace(tmp_path)
+    archive = tmp_path / "bundle.zip"
+    archive.write_bytes(build())  # type: ignore[operator]
+    outcome = workspace.run(
+        "check", archive, "--norms", norms, "--as-of", "2026-11-29", "-o", tmp_path / "r.json"
+    )
+    assert_rejected(outcome, code)
+    assert not (tmp_path / "r.json").exists()

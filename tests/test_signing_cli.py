@@ -356,3 +356,24 @@ def test_working_folder_signature_travels_into_the_sealed_zip(setup: dict[str, P
         assert any(name.startswith("signatures/") for name in opened.namelist())
     outcome = check(workspace, archive, setup["trusted"])
     assert outcome.code in (0, 1, 2), outcome.stderr
+
+
+def test_a_rejected_run_leaves_earlier_outputs_untouched(setup: dict[str, Path]) -> None:
+    """Outputs are written atomically: a failing run never truncates an existing report."""
+    root = setup["root"]
+    (root / "report.json").write_text("previous report\n")
+    (root / "result.dsse.json").write_text("previous statement\n")
+    outcome = check(
+        Workspace(root),
+        setup["bag"],
+        setup["trusted"],
+        "-o",
+        root / "report.json",
+        "--statement",
+        root / "result.dsse.json",
+        "--sign-key",
+        setup["sup"],
+    )
+    assert_rejected(outcome, "SIGNATURE_MISSING")
+    assert (root / "report.json").read_text() == "previous report\n"
+    assert (root / "result.dsse.json").read_text() == "previous statement\n"

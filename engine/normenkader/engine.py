@@ -309,6 +309,7 @@ def _evaluate_norm(
         if reason is not None:
             if reason is Reason.EVIDENCE_ABSENT and spec.optional:
                 resolved[name] = None
+                uses[-1].problem = f"{problem} (optional input)"
                 continue
             problems.append((reason, name, problem or ""))
         else:

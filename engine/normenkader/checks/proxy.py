@@ -140,6 +140,7 @@ class ProxyCheck:
                     }
                 )
         flagged: list[dict[str, Any]] = []
+        unmeasured: list[str] = []  # known proxies with no measured association
         for row in rows:
             v, nmi = row.get("cramers_v"), row.get("nmi")
             over = (v is not None and v > v_max) or (nmi is not None and nmi > nmi_max)
@@ -149,6 +150,8 @@ class ProxyCheck:
             row["justified"] = bool(justification)
             if over:
                 flagged.append(row)
+            elif v is None and nmi is None and record.get("known_proxy") and not justification:
+                unmeasured.append(row["feature"])
         values: dict[str, Any] = {
             "associations": rows,
             "uncovered_features": uncovered,
@@ -176,6 +179,18 @@ class ProxyCheck:
                 {
                     "en": f"{explain['en']}: {en}" if "en" in explain else en,
                     "nl": f"{explain['nl']}: {nl}" if "nl" in explain else nl,
+                },
+                values,
+                thresholds,
+            )
+        if unmeasured and not justified:
+            names = ", ".join(sorted(set(unmeasured)))
+            return CheckResult(
+                "proxy",
+                Status.REVIEW,
+                {
+                    "en": f"known proxy whose association was not measured: {names}",
+                    "nl": f"bekende proxy waarvan de samenhang niet is gemeten: {names}",
                 },
                 values,
                 thresholds,

@@ -44,6 +44,12 @@ def limit_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--max-total-size", type=click.IntRange(1), help="Largest bundle, bytes."),
         click.option("--max-ratio", type=click.IntRange(1), help="Highest zip compression ratio."),
         click.option("--max-depth", type=click.IntRange(1), help="Deepest folder nesting."),
+        click.option("--max-path-length", type=click.IntRange(1), help="Longest path, characters."),
+        click.option(
+            "--max-manifest-size",
+            type=click.IntRange(1),
+            help="Largest bundle.yaml, tag file or structured evidence file, bytes.",
+        ),
     ]
     for option in reversed(options):
         function = option(function)
@@ -59,6 +65,8 @@ def make_limits(kwargs: dict[str, Any]) -> Any:
         "max_total_size": "max_total_bytes",
         "max_ratio": "max_ratio",
         "max_depth": "max_depth",
+        "max_path_length": "max_path_length",
+        "max_manifest_size": "max_manifest_bytes",
     }
     chosen = {field: kwargs.pop(name) for name, field in mapping.items() if kwargs.get(name)}
     for name in mapping:
@@ -204,7 +212,7 @@ def check(
 
         report = render_any("json", result, lang=lang, norm_set=norm_set)
         data = report.encode("utf-8") if isinstance(report, str) else report
-        write_atomic(statement, result_statement(result.to_dict(), data, sign_key))
+        write_atomic(statement, result_statement(result.to_dict(), data, sign_key, lang=lang))
     sys.exit(exit_code(result, statuses, min_severity, ignore))
 
 

@@ -109,20 +109,22 @@ def open_bundle(source: Path, limits: Limits | None = None, workdir: Path | None
     limits = limits or Limits()
     tree = stage(source, limits, workdir)
     manifest_path = tree.root / "bundle.yaml"
-    display = f"{source}/bundle.yaml" if tree.form == "folder" else f"{source}!bundle.yaml"
+    display = {
+        "folder": f"{source}/bundle.yaml",
+        "bag": f"{source}/data/bundle.yaml",
+    }.get(tree.form, f"{source}!bundle.yaml")
     if tree.files.get("bundle.yaml", FileRecord(0, "")).size > limits.max_manifest_bytes:
         raise InputError("MANIFEST_TOO_LARGE", f"over {limits.max_manifest_bytes} bytes", display)
     doc = loads_yaml(manifest_path.read_bytes(), display)
     manifest = doc.value
     if not isinstance(manifest, dict):
         raise InputError("MANIFEST_INVALID", "bundle.yaml must be a mapping", display)
+    _check_ids(doc)  # before the schema, so look-alike characters get their own code
     _validate_manifest(doc, display)
-    check_id(str(manifest["bundle"]["id"]), "bundle id", doc.where("/bundle/id"))
     items: dict[str, EvidenceItem] = {}
     for index, entry in enumerate(manifest.get("evidence") or []):
         pointer = f"/evidence/{index}"
         where = doc.where(pointer)
-        check_id(entry["id"], "evidence id", doc.where(pointer + "/id"))
         if entry["id"] in items:
             raise InputError(
                 "DUPLICATE_EVIDENCE_ID", f"evidence id {entry['id']!r} used twice", where
@@ -150,6 +152,18 @@ def open_bundle(source: Path, limits: Limits | None = None, workdir: Path | None
         items=items,
         digest=bundle_digest(tree.files),
     )
+
+
+def _check_ids(doc: Document) -> None:
+    """Name look-alike or invisible characters in the bundle and evidence ids."""
+    manifest = doc.value
+    head = manifest.get("bundle")
+    if isinstance(head, dict) and isinstance(head.get("id"), str):
+        check_id(head["id"], "bundle id", doc.where("/bundle/id"))
+    entries = manifest.get("evidence")
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+            check_id(entry["id"], "evidence id", doc.where(f"/evidence/{index}/id"))
 
 
 def _validate_manifest(doc: Document, display: str) -> None:

@@ -428,6 +428,8 @@ def _write_cache(key: str, validated: list[dict[str, Any]]) -> None:
         from ..atomic import write_atomic
 
         payload = {"format": CACHE_FORMAT, "key": key, "norms": validated}
-        write_atomic(folder / f"normset-{key}.json", json.dumps(payload, sort_keys=True))
+        # no sort_keys: declaration order (evidence inputs, params) is part of the norm and
+        # must read back exactly as validated, or warm and cold runs would differ
+        write_atomic(folder / f"normset-{key}.json", json.dumps(payload))
     except Exception:  # a read-only home must not break a check run
         return
