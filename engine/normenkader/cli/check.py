@@ -167,6 +167,10 @@ def check(
     if fmt is None:
         fmt = SUFFIXES.get(output.suffix.lower(), "terminal") if output else "terminal"
     norm_set = load_norm_set(list(norm_paths) or None, profile, only=list(only) or None)
+    if sys.stderr.isatty():
+        from ..datasets.load import set_progress
+
+        set_progress(_show_progress)
     with tempfile.TemporaryDirectory(prefix="normenkader-") as staging:
         opened = open_bundle(bundle, make_limits(limits), Path(staging))
         if require_signature:
@@ -214,6 +218,12 @@ def check(
         data = report.encode("utf-8") if isinstance(report, str) else report
         write_atomic(statement, result_statement(result.to_dict(), data, sign_key, lang=lang))
     sys.exit(exit_code(result, statuses, min_severity, ignore))
+
+
+def _show_progress(percent: float) -> None:
+    """Progress of a long dataset scan, on a terminal only (stderr, one rewritten line)."""
+    end = "\n" if percent >= 100 else ""
+    click.echo(f"\rscanning decision data: {percent:5.1f}%{end}", err=True, nl=False)
 
 
 def _echo(text: str | bytes) -> None:
