@@ -8,7 +8,6 @@ library, renders and exits; every exit code is decided here (design 6.7).
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import sys
 from typing import Any
 
@@ -59,6 +58,8 @@ class LazyGroup(click.Group):
 
     @staticmethod
     def _available(name: str) -> bool:
+        import importlib.util
+
         module_name = COMMANDS[name].split(":")[0]
         return importlib.util.find_spec(f"{__name__}.{module_name}") is not None
 
