@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from . import __version__
+from .errors import InputError
 from .evidence.bundle import Bundle, EvidenceItem
 from .expressions import EvaluationError, make_context, to_timestamp, with_timestamps
 from .norms.compiled import CompiledNorm, EvidenceSpec, NormSet
@@ -339,16 +340,7 @@ def _evaluate_norm(
     )
     results: list[CheckResult] = []
     for check in norm.checks:
-        try:
-            results.append(check.evaluate(ctx))
-        except EvaluationError as exc:
-            results.append(
-                CheckResult(
-                    getattr(check, "kind", "?"),
-                    Status.ERROR,
-                    {"en": f"check raised: {exc}", "nl": f"controle gaf een fout: {exc}"},
-                )
-            )
+        results.append(_run_check(check, ctx))
     status, reason, message = _combine(norm, results)
     finding = _base_finding(norm, status, reason, message)
     finding.facts = facts
@@ -356,6 +348,32 @@ def _evaluate_norm(
     finding.evidence = uses
     finding.checks = results
     return finding
+
+
+def _run_check(check: Any, ctx: NormContext) -> CheckResult:
+    """Evaluate one check; unusable evidence or data becomes an ``error`` result.
+
+    Checks signal bad input with ``InputError`` (a dataset that cannot be read) or
+    ``EvaluationError`` (an expression that raised); anything else is a bug (exit 4).
+    """
+    kind = getattr(check, "kind", "?")
+    try:
+        result: CheckResult = check.evaluate(ctx)
+    except InputError as exc:
+        text = exc.line().removeprefix("error ")
+        return CheckResult(
+            kind,
+            Status.ERROR,
+            {"en": f"could not be evaluated: {text}", "nl": f"niet te beoordelen: {text}"},
+            {"error": exc.code},
+        )
+    except EvaluationError as exc:
+        return CheckResult(
+            kind,
+            Status.ERROR,
+            {"en": f"check raised: {exc}", "nl": f"controle gaf een fout: {exc}"},
+        )
+    return result
 
 
 def _combine(

@@ -95,22 +95,11 @@ class GroupMetricCheck:
         if not config.dataset and not config.counts:
             raise CheckConfigError("name a dataset or counts input", "dataset")
         names = tuple(n for n in (config.dataset, config.counts, config.requirements) if n)
-        if hasattr(norm, "check_names"):
-            norm.check_names(names, "group_metric")
+        norm.require_inputs(names, "dataset")
 
     def evaluate(self, ctx: NormContext) -> CheckResult:
-        from ..errors import InputError
-
         try:
             return self._evaluate(ctx)
-        except InputError as exc:
-            text = exc.line().removeprefix("error ")
-            return _result(
-                Status.ERROR,
-                f"dataset cannot be evaluated: {text}",
-                f"dataset kan niet worden beoordeeld: {text}",
-                {"error": exc.code},
-            )
         except ValueError as exc:
             return _result(
                 Status.ERROR,

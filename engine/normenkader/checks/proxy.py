@@ -56,22 +56,11 @@ class ProxyCheck:
         if not config.dataset and not config.analysis:
             raise CheckConfigError("name a dataset or an analysis input", "dataset")
         names = tuple(n for n in (config.dataset, config.analysis) if n)
-        if hasattr(norm, "check_names"):
-            norm.check_names(names, "proxy")
+        norm.require_inputs(names, "dataset")
 
     def evaluate(self, ctx: NormContext) -> CheckResult:
-        from ..errors import InputError
-
         try:
             return self._evaluate(ctx)
-        except InputError as exc:
-            text = exc.line().removeprefix("error ")
-            return _result(
-                Status.ERROR,
-                f"proxy screen failed: {text}",
-                f"proxyanalyse mislukt: {text}",
-                {"error": exc.code},
-            )
         except (TypeError, ValueError) as exc:
             return _result(
                 Status.ERROR,

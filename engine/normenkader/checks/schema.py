@@ -45,8 +45,7 @@ class SchemaCheck:
     def __init__(self, config: SchemaConfig, norm: CompiledNorm) -> None:
         from ..evidence.schemas import compile_schema
 
-        if config.evidence not in norm.evidence:
-            raise CheckConfigError(f"unknown evidence name {config.evidence!r}", "evidence")
+        norm.require_inputs((config.evidence,), "evidence")
         self.config = config
         try:
             self.validator = compile_schema(dict(config.schema))

@@ -225,7 +225,8 @@ def _rerun(
     waiver_policy: Path | None,
     assessments: Path | None,
 ) -> bytes:
-    from ..engine import Options, evaluate
+    from ..audit import evaluation_options
+    from ..engine import evaluate
     from ..report import render
     from ..timeutil import parse_date
 
@@ -234,16 +235,8 @@ def _rerun(
     lang = report_info.get("lang") or "en"
     if fmt != "json":
         raise InputError("USAGE", f"--rerun reproduces JSON reports; the signed one is {fmt}")
-    options = Options(as_of=parse_date(str(predicate.get("as_of"))))
-    if waivers:
-        from ..audit.waivers import load_waivers
-
-        known = {norm.id: norm.waivable for norm in norm_set.norms.values()}
-        options.waivers = load_waivers(waivers, waiver_policy, known)
-    if assessments:
-        from ..audit.assessments import load_assessments
-
-        options.judgements = load_assessments(assessments)
+    as_of = parse_date(str(predicate.get("as_of")))
+    options = evaluation_options(norm_set, as_of, waivers, waiver_policy, assessments)
     result = evaluate(norm_set, opened, options)
     text = render("json", result, lang=str(lang), norm_set=norm_set)
     return text.encode("utf-8") if isinstance(text, str) else text

@@ -153,7 +153,8 @@ def check(
     **limits: Any,
 ) -> None:
     """Evaluate the norms against BUNDLE (working folder, bag folder or zip)."""
-    from ..engine import Options, evaluate
+    from ..audit import evaluation_options
+    from ..engine import evaluate
     from ..evidence.bundle import open_bundle
     from ..norms.compiled import load_norm_set
     from ..report import SUFFIXES, render
@@ -178,16 +179,7 @@ def check(
 
             assert trusted_keys is not None
             verify_signature(opened.tree, opened.digest, trusted_keys, day)
-        options = Options(as_of=day)
-        if waivers:
-            from ..audit.waivers import load_waivers
-
-            known = {norm.id: norm.waivable for norm in norm_set.norms.values()}
-            options.waivers = load_waivers(waivers, waiver_policy, known)
-        if assessments:
-            from ..audit.assessments import load_assessments
-
-            options.judgements = load_assessments(assessments)
+        options = evaluation_options(norm_set, day, waivers, waiver_policy, assessments)
         result = evaluate(norm_set, opened, options)
     ignore: frozenset[str] = frozenset()
     if baseline:

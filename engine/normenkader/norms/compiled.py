@@ -23,7 +23,7 @@ from ..errors import InputError, NormLoadError
 from ..expressions import CelSyntaxError, Expression
 from ..resources import norms_dir
 from ..yamlio import Document, loads_yaml
-from .profiles import Profile, load_profile
+from .profiles import Profile, load_profile, with_prerequisites
 
 CACHE_FORMAT = "normset-cache/1"
 
@@ -63,6 +63,15 @@ class CompiledNorm:
     @property
     def set(self) -> str:
         return self.id.split(".")[1]
+
+    def require_inputs(self, names: tuple[str, ...], field: str) -> None:
+        """For check kinds: every evidence input a check names must be declared."""
+        for name in names:
+            if name not in self.evidence:
+                declared = ", ".join(self.evidence) or "none"
+                raise CheckConfigError(
+                    f"unknown evidence input {name!r} (declared: {declared})", field
+                )
 
     def compile(self) -> None:
         """Build applies_if and every check (raises CelSyntaxError / CheckConfigError)."""
@@ -184,13 +193,7 @@ def _closure(
             raise InputError("UNKNOWN_NORM", f"no norm with id {norm_id!r}")
         if norm_id not in selected:
             raise InputError("UNKNOWN_NORM", f"norm {norm_id} is not in the chosen profile")
-    wanted = set(only)
-    stack = list(only)
-    while stack:
-        for required in selected[stack.pop()].requires:
-            if required not in wanted:
-                wanted.add(required)
-                stack.append(required)
+    wanted = with_prerequisites(selected, set(only))
     return {norm_id: selected[norm_id] for norm_id in sorted(wanted)}
 
 

@@ -66,12 +66,7 @@ class Profile:
             if (not any(self.include.values()) or self._matches(norm, self.include))
             and not self._matches(norm, self.exclude)
         }
-        stack = list(wanted)
-        while stack:
-            for required in norms[stack.pop()].requires:
-                if required not in wanted:
-                    wanted.add(required)
-                    stack.append(required)
+        wanted = with_prerequisites(norms, wanted)
         selected: dict[str, CompiledNorm] = {}
         for norm_id in sorted(wanted):
             norm = norms[norm_id]
@@ -80,6 +75,18 @@ class Profile:
                 norm = _tailor(norm, tailoring, self.source or self.id)
             selected[norm_id] = norm
         return selected
+
+
+def with_prerequisites(norms: dict[str, CompiledNorm], chosen: set[str]) -> set[str]:
+    """``chosen`` and everything it requires, transitively."""
+    wanted = set(chosen)
+    stack = list(wanted)
+    while stack:
+        for required in norms[stack.pop()].requires:
+            if required not in wanted:
+                wanted.add(required)
+                stack.append(required)
+    return wanted
 
 
 def _tailor(norm: CompiledNorm, tailoring: dict[str, Any], where: str) -> CompiledNorm:
