@@ -55,3 +55,22 @@ def test_compliant_example_passes_everything_that_applies() -> None:
     assert code == 0, {k: v for k, v in statuses.items() if v not in ("pass", "not_applicable")}
     assert set(statuses.values()) <= {"pass", "not_applicable", "review"}
     assert "pass" in statuses.values()
+
+
+def test_terminal_output_escapes_hostile_bundle_text(tmp_path) -> None:  # noqa: ANN001
+    """An organisation name with ANSI escapes, bidi overrides or newlines cannot forge output."""
+    import shutil
+
+    from conftest import ENGINE_BUNDLE, ENGINE_NORMS, edit_yaml
+
+    bundle = tmp_path / "b"
+    shutil.copytree(ENGINE_BUNDLE, bundle)
+    hostile = "Gemeente \x1b[2J\u202eX\nPASS  NK.FAKE.01 forged [bold]markup[/bold]"
+    edit_yaml(bundle / "bundle.yaml", lambda d: d["bundle"].update(organisation=hostile))
+    for colour in ("--no-color", "--color"):
+        run = run_cli("check", bundle, "--norms", ENGINE_NORMS, "--as-of", AS_OF, colour)
+        assert run.code == 0, run.stderr
+        assert "\x1b[2J" not in run.stdout and "\u202e" not in run.stdout
+        assert "\\u001b[2J" in run.stdout and "\\u202e" in run.stdout
+        assert not any(line.startswith("PASS  NK.FAKE") for line in run.stdout.splitlines())
+        assert "[bold]markup[/bold]" in run.stdout  # shown as text, not interpreted

@@ -27,9 +27,11 @@ class InputError(NormenkaderError):
 
     def line(self) -> str:
         """The one-line rendering used by the CLI."""
-        message = " ".join(self.message.split())
+        from .textsafe import visible
+
+        message = visible(" ".join(self.message.split()))
         if self.where:
-            return f"error {self.code}: {self.where}: {message}"
+            return f"error {self.code}: {visible(self.where)}: {message}"
         return f"error {self.code}: {message}"
 
 

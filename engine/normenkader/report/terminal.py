@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..results import SEVERITIES, STATUS_ORDER, Finding, Status
+from ..textsafe import visible
 
 if TYPE_CHECKING:
     from ..norms.compiled import NormSet
@@ -91,7 +92,7 @@ def _detail_lines(finding: Finding, lang: str, words: dict[str, str]) -> list[st
             )
     if finding.waiver:
         lines.append(f"{words['waived']}: {_short(finding.waiver)}")
-    return lines
+    return [visible(line) for line in lines]
 
 
 def _short(value: Any, width: int = 160) -> str:
@@ -102,6 +103,7 @@ def _short(value: Any, width: int = 160) -> str:
 def render(
     result: Result, *, lang: str = "en", norm_set: NormSet | None = None, color: bool = False
 ) -> str:
+    """The terminal view; every line passes through ``visible`` (bundle text is hostile)."""
     if color:
         return _render_rich(result, lang)
     return _render_plain(result, lang)
@@ -110,7 +112,7 @@ def render(
 def _header(result: Result, words: dict[str, str]) -> list[str]:
     bundle = result.bundle
     system = bundle.get("system", {}).get("name", "")
-    return [
+    lines = [
         f"{words['title']} {result.engine['version']}",
         f"{words['bundle']}: {bundle['id']} ({bundle.get('organisation') or ''})",
         f"digest: {bundle['digest']}",
@@ -118,6 +120,7 @@ def _header(result: Result, words: dict[str, str]) -> list[str]:
         f"{words['as_of']}: {result.as_of}   {words['profile']}: {result.norm_set['profile']}"
         f"   {words['norms']}: {result.norm_set['norms']}",
     ]
+    return [visible(line) for line in lines]
 
 
 def _render_plain(result: Result, lang: str) -> str:
@@ -144,7 +147,8 @@ def _render_plain(result: Result, lang: str) -> str:
     for finding in action:
         title = finding.title.get(lang, finding.title.get("en", ""))
         out.append(
-            f"  {finding.status.value.upper():<8} {finding.norm_id} [{finding.severity}] {title}"
+            f"  {finding.status.value.upper():<8} {finding.norm_id} [{finding.severity}] "
+            + visible(title)
         )
         for line in _detail_lines(finding, lang, words):
             out.append(f"           {line}")
@@ -170,7 +174,7 @@ def _render_rich(result: Result, lang: str) -> str:
     buffer = StringIO()
     console = Console(file=buffer, force_terminal=True, width=120, highlight=False)
     for line in _header(result, words):
-        console.print(line)
+        console.print(Text(line))
     summary = result.summary()
     table = Table(show_edge=False)
     table.add_column(words["set"])
@@ -186,13 +190,13 @@ def _render_rich(result: Result, lang: str) -> str:
     action.sort(key=lambda f: (SEVERITIES.index(f.severity), ACTION.index(f.status), f.norm_id))
     console.print(Text(words["action"], style="bold underline"))
     if not action and not groups:
-        console.print("  " + words["none"])
+        console.print(Text("  " + words["none"]))
     for finding in action:
         title = finding.title.get(lang, finding.title.get("en", ""))
         heading = Text("  ")
         heading.append(f"{finding.status.value.upper():<8}", style=COLOURS[finding.status.value])
         heading.append(f" {finding.norm_id} ", style="bold")
-        heading.append(f"[{finding.severity}] {title}")
+        heading.append(visible(f"[{finding.severity}] {title}"))
         console.print(heading)
         for detail in _detail_lines(finding, lang, words):
             console.print(Text("           " + detail))
