@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from conftest import AS_OF, EXAMPLES, run_cli
 
@@ -57,7 +58,7 @@ def test_compliant_example_passes_everything_that_applies() -> None:
     assert "pass" in statuses.values()
 
 
-def test_terminal_output_escapes_hostile_bundle_text(tmp_path) -> None:  # noqa: ANN001
+def test_terminal_output_escapes_hostile_bundle_text(tmp_path: Path) -> None:
     """An organisation name with ANSI escapes, bidi overrides or newlines cannot forge output."""
     import shutil
 
