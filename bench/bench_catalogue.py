@@ -62,10 +62,14 @@ def main() -> None:
         result = evaluate(norm_set, bundle, options)
         total_ms = median_ms(lambda: evaluate(norm_set, bundle, options), repeats)
     rollup_ms = median_ms(lambda: rollup(result, norm_set), repeats)
-    print(f"evaluate toeslagen example ({len(norm_set.norms)} norms, incl. roll-up): "
-          f"{total_ms:.1f} ms")
-    print(f"roll-up alone: {rollup_ms:.1f} ms ({len(result.requirements)} rows; "
-          f"{100 * rollup_ms / total_ms:.0f}% of the evaluation)")
+    print(
+        f"evaluate toeslagen example ({len(norm_set.norms)} norms, incl. roll-up): "
+        f"{total_ms:.1f} ms"
+    )
+    print(
+        f"roll-up alone: {rollup_ms:.1f} ms ({len(result.requirements)} rows; "
+        f"{100 * rollup_ms / total_ms:.0f}% of the evaluation)"
+    )
 
 
 if __name__ == "__main__":

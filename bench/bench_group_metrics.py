@@ -62,7 +62,7 @@ def generate(path: Path, rows: int) -> None:
     con.close()
 
 
-WORKER = r'''
+WORKER = r"""
 import json, resource, statistics, sys, time
 from pathlib import Path
 name, path, repeats = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
@@ -159,7 +159,7 @@ for _ in range(repeats):
     times.append(time.perf_counter() - start)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"median_s": statistics.median(times), "peak_mb": peak, "result": result(out)}))
-'''
+"""
 
 
 def contend(name: str, path: Path, repeats: int) -> dict[str, object] | None:
@@ -187,8 +187,10 @@ def main() -> None:
     if not path.exists():
         start = time.perf_counter()
         generate(path, args.rows)
-        print(f"generated {path} ({path.stat().st_size / 1e6:.0f} MB) in "
-              f"{time.perf_counter() - start:.1f} s")
+        print(
+            f"generated {path} ({path.stat().st_size / 1e6:.0f} MB) in "
+            f"{time.perf_counter() - start:.1f} s"
+        )
     contenders = ["duckdb-scan", "duckdb-groupby", "normenkader"]
     for optional in ("aequitas", "fairlearn"):
         if importlib.util.find_spec(optional) is None:
@@ -216,8 +218,10 @@ def main() -> None:
         fl = results["fairlearn"]["result"]
         same_n = all(fl[k]["n"] == v[0] for k, v in truth.items())  # type: ignore[index]
         undefined = [k for k, v in truth.items() if v[2] + v[5] == 0]  # type: ignore[index]
-        print(f"fairlearn group sizes equal: {same_n}; FNR where undefined (no positives): "
-              + ", ".join(f"{k}={fl[k]['fnr']}" for k in undefined))  # type: ignore[index]
+        print(
+            f"fairlearn group sizes equal: {same_n}; FNR where undefined (no positives): "
+            + ", ".join(f"{k}={fl[k]['fnr']}" for k in undefined)
+        )  # type: ignore[index]
     undefined = [k for k, v in truth.items() if v[2] + v[5] == 0]  # type: ignore[index]
     print(f"cells without positives (FNR undefined, reported as null by normenkader): {undefined}")
     ratio = float(results["normenkader"]["median_s"]) / base  # type: ignore[arg-type]

@@ -13,9 +13,13 @@ NORMS: dict[str, dict[str, object]] = {
     "NK.TST.01": {
         "severity": "major",
         "evidence": {"policy": {"kind": "document", "id": "policy"}},
-        "checks": [{"kind": "expr", "expr": "policy.meta.approved == true",
-                    "explain": {"nl": "Beleid is niet goedgekeurd.",
-                                "en": "Policy not approved."}}],
+        "checks": [
+            {
+                "kind": "expr",
+                "expr": "policy.meta.approved == true",
+                "explain": {"nl": "Beleid is niet goedgekeurd.", "en": "Policy not approved."},
+            }
+        ],
     },
     "NK.TST.02": {
         "severity": "minor",
@@ -30,14 +34,18 @@ NORMS: dict[str, dict[str, object]] = {
     "NK.TST.03": {
         "severity": "blocker",
         "waivable": False,
-        "checks": [{"kind": "expr", "expr": "profile.automated_selection == false",
-                    "explain": {"nl": "Automatische selectie.", "en": "Automated selection."}}],
+        "checks": [
+            {
+                "kind": "expr",
+                "expr": "profile.automated_selection == false",
+                "explain": {"nl": "Automatische selectie.", "en": "Automated selection."},
+            }
+        ],
     },
     "NK.TST.04": {
         "severity": "info",
         "applies_if": "profile.self_learning",
-        "checks": [{"kind": "expr", "expr": "true",
-                    "explain": {"nl": "n.v.t.", "en": "n/a"}}],
+        "checks": [{"kind": "expr", "expr": "true", "explain": {"nl": "n.v.t.", "en": "n/a"}}],
     },
 }
 
@@ -50,8 +58,9 @@ def write_norms(root: Path) -> Path:
             "id": norm_id,
             "title": {"nl": f"Testnorm {norm_id}", "en": f"Test norm {norm_id}"},
             "description": {"nl": "Alleen voor tests.", "en": "For tests only."},
-            "derived_from": [{"catalogue": "algoritmekader", "id": "urn:nl:ak:ver:awb-01",
-                              "version": "v2.5.1"}],
+            "derived_from": [
+                {"catalogue": "algoritmekader", "id": "urn:nl:ak:ver:awb-01", "version": "v2.5.1"}
+            ],
             "legal_basis": ["Awb art. 3:2"],
             **extra,
         }
@@ -59,23 +68,40 @@ def write_norms(root: Path) -> Path:
     return root / "norms"
 
 
-def write_bundle(root: Path, *, approved: bool = True, organisation: str = "Gemeente Test",
-                 procedure_text: str = "Procedure v1\n") -> Path:
+def write_bundle(
+    root: Path,
+    *,
+    approved: bool = True,
+    organisation: str = "Gemeente Test",
+    procedure_text: str = "Procedure v1\n",
+) -> Path:
     bundle = root / "bundle"
     (bundle / "docs").mkdir(parents=True)
     (bundle / "docs" / "policy.md").write_text("# Policy\n")
     (bundle / "docs" / "procedure.md").write_text(procedure_text)
     manifest = {
         "format": 1,
-        "bundle": {"id": "gm0001-test-2026-001", "organisation": organisation,
-                   "submitted": "2026-11-20"},
+        "bundle": {
+            "id": "gm0001-test-2026-001",
+            "organisation": organisation,
+            "submitted": "2026-11-20",
+        },
         "system": {"name": "Testsysteem", "register_id": "00000042"},
         "profile": {"automated_selection": True, "self_learning": False},
         "evidence": [
-            {"id": "policy", "kind": "document", "path": "docs/policy.md", "date": "2026-01-01",
-             "meta": {"approved": approved}},
-            {"id": "procedure", "kind": "document", "path": "docs/procedure.md",
-             "date": "2026-01-01"},
+            {
+                "id": "policy",
+                "kind": "document",
+                "path": "docs/policy.md",
+                "date": "2026-01-01",
+                "meta": {"approved": approved},
+            },
+            {
+                "id": "procedure",
+                "kind": "document",
+                "path": "docs/procedure.md",
+                "date": "2026-01-01",
+            },
         ],
     }
     text = yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True)

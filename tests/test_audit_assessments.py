@@ -20,17 +20,40 @@ def setup(tmp_path: Path) -> tuple[Path, Path]:
     return write_norms(tmp_path), write_bundle(tmp_path)
 
 
-def assess(bundle: Path, norms: Path, file: Path, *extra: str, verdict: str = "pass",
-           day: str = "2026-11-28"):
-    return run_cli("assess", bundle, "--norms", norms, "--norm", "NK.TST.02", "--verdict",
-                   verdict, "--note", "Procedure sampled: 20 cases, followed.", "--assessor",
-                   "A. Jansen (ADR)", "--file", file, "--date", day, *extra)
+def assess(
+    bundle: Path,
+    norms: Path,
+    file: Path,
+    *extra: str,
+    verdict: str = "pass",
+    day: str = "2026-11-28",
+):
+    return run_cli(
+        "assess",
+        bundle,
+        "--norms",
+        norms,
+        "--norm",
+        "NK.TST.02",
+        "--verdict",
+        verdict,
+        "--note",
+        "Procedure sampled: 20 cases, followed.",
+        "--assessor",
+        "A. Jansen (ADR)",
+        "--file",
+        file,
+        "--date",
+        day,
+        *extra,
+    )
 
 
 def check(bundle: Path, norms: Path, *extra: str | Path, as_of: str = AS_OF):
     out = bundle.parent / "result.json"
-    run = run_cli("check", bundle, "--norms", norms, "--as-of", as_of, "--format", "json",
-                  "-o", out, *extra)
+    run = run_cli(
+        "check", bundle, "--norms", norms, "--as-of", as_of, "--format", "json", "-o", out, *extra
+    )
     assert "Traceback" not in run.stderr, run.stderr
     result = json.loads(out.read_text())
     out.unlink()
@@ -131,17 +154,46 @@ def test_assess_appends_and_keeps_earlier_text(setup, tmp_path) -> None:
 
 def test_assess_warns_when_the_norm_does_not_await_review(setup, tmp_path) -> None:
     norms, bundle = setup
-    run = run_cli("assess", bundle, "--norms", norms, "--norm", "NK.TST.03", "--verdict",
-                  "pass", "--note", "n", "--assessor", "x", "--file", tmp_path / "a.yaml",
-                  "--date", AS_OF)
+    run = run_cli(
+        "assess",
+        bundle,
+        "--norms",
+        norms,
+        "--norm",
+        "NK.TST.03",
+        "--verdict",
+        "pass",
+        "--note",
+        "n",
+        "--assessor",
+        "x",
+        "--file",
+        tmp_path / "a.yaml",
+        "--date",
+        AS_OF,
+    )
     assert run.code == 0
     assert "warning: NK.TST.03 is fail" in run.stderr
 
 
 def test_assess_unknown_norm_is_exit_3(setup, tmp_path) -> None:
     norms, bundle = setup
-    run = run_cli("assess", bundle, "--norms", norms, "--norm", "NK.TST.55", "--verdict",
-                  "pass", "--note", "n", "--assessor", "x", "--file", tmp_path / "a.yaml")
+    run = run_cli(
+        "assess",
+        bundle,
+        "--norms",
+        norms,
+        "--norm",
+        "NK.TST.55",
+        "--verdict",
+        "pass",
+        "--note",
+        "n",
+        "--assessor",
+        "x",
+        "--file",
+        tmp_path / "a.yaml",
+    )
     assert run.code == 3
     assert "Traceback" not in run.stderr
     assert not (tmp_path / "a.yaml").exists()

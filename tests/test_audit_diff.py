@@ -16,8 +16,9 @@ from normenkader.results import Status
 
 
 def result_file(bundle: Path, norms: Path, out: Path, *extra: str) -> int:
-    run = run_cli("check", bundle, "--norms", norms, "--as-of", AS_OF, "--format", "json",
-                  "-o", out, *extra)
+    run = run_cli(
+        "check", bundle, "--norms", norms, "--as-of", AS_OF, "--format", "json", "-o", out, *extra
+    )
     assert "Traceback" not in run.stderr
     return run.code
 
@@ -70,11 +71,16 @@ def test_baseline_fails_only_on_new_problems(two_results, tmp_path: Path) -> Non
     # against OLD: TST.01 fails and TST.02 is blocked anew -> exit 1
     assert result_file(bundle, norms, tmp_path / "b.json", "--baseline", old) == 1
     # the ratchet holds per norm: with --fail-on fail only, TST.01 is still new
-    assert result_file(bundle, norms, tmp_path / "c.json", "--baseline", old,
-                       "--fail-on", "fail") == 1
+    assert (
+        result_file(bundle, norms, tmp_path / "c.json", "--baseline", old, "--fail-on", "fail") == 1
+    )
     # and with --min-severity blocker, the new major/minor problems do not count
-    assert result_file(bundle, norms, tmp_path / "d.json", "--baseline", old,
-                       "--min-severity", "blocker") == 0
+    assert (
+        result_file(
+            bundle, norms, tmp_path / "d.json", "--baseline", old, "--min-severity", "blocker"
+        )
+        == 0
+    )
 
 
 def test_baseline_never_ignores_errors_and_waived_is_not_known(tmp_path: Path) -> None:

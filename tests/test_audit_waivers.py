@@ -47,8 +47,9 @@ def setup(tmp_path: Path) -> tuple[Path, Path]:
 
 def check_json(bundle: Path, norms: Path, *extra: str | Path, as_of: str = AS_OF):
     out = bundle.parent / "result.json"
-    run = run_cli("check", bundle, "--norms", norms, "--as-of", as_of, "--format", "json",
-                  "-o", out, *extra)
+    run = run_cli(
+        "check", bundle, "--norms", norms, "--as-of", as_of, "--format", "json", "-o", out, *extra
+    )
     assert "Traceback" not in run.stderr, run.stderr
     result = json.loads(out.read_text()) if out.exists() else None
     if out.exists():
@@ -217,8 +218,18 @@ def test_malformed_policy_is_exit_3(setup, tmp_path: Path) -> None:
     file = write_waivers(tmp_path / "w.yaml", waiver())
     policy = tmp_path / "policy.yaml"
     policy.write_text("version: 1\nmax_duration: 1 year\n")
-    run = run_cli("check", bundle, "--norms", norms, "--as-of", AS_OF, "--waivers", file,
-                  "--waiver-policy", policy)
+    run = run_cli(
+        "check",
+        bundle,
+        "--norms",
+        norms,
+        "--as-of",
+        AS_OF,
+        "--waivers",
+        file,
+        "--waiver-policy",
+        policy,
+    )
     assert run.code == 3
     assert run.stderr.startswith("error WAIVER_POLICY_INVALID: "), run.stderr
 

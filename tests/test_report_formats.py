@@ -44,9 +44,7 @@ def counts_junit(text: str) -> Counter[str]:
 
 def counts_oscal(text: str) -> Counter[str]:
     findings = json.loads(text)["assessment-results"]["results"][0].get("findings", [])
-    return Counter(
-        next(p["value"] for p in f["props"] if p["name"] == "status") for f in findings
-    )
+    return Counter(next(p["value"] for p in f["props"] if p["name"] == "status") for f in findings)
 
 
 def counts_html(text: str) -> Counter[str]:
@@ -57,13 +55,30 @@ def counts_markdown(text: str) -> Counter[str]:
     lines = text.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("| 🔴"))
     numbers = [int(n) for n in lines[header + 2].strip("| ").split(" | ")]
-    order = [s.value for s in (Status.FAIL, Status.MISSING, Status.BLOCKED, Status.ERROR,
-                               Status.REVIEW, Status.WAIVED, Status.PASS, Status.NOT_APPLICABLE)]
+    order = [
+        s.value
+        for s in (
+            Status.FAIL,
+            Status.MISSING,
+            Status.BLOCKED,
+            Status.ERROR,
+            Status.REVIEW,
+            Status.WAIVED,
+            Status.PASS,
+            Status.NOT_APPLICABLE,
+        )
+    ]
     return Counter({s: n for s, n in zip(order, numbers, strict=True) if n})
 
 
-COUNTERS = {"json": counts_json, "sarif": counts_sarif, "junit": counts_junit,
-            "oscal": counts_oscal, "html": counts_html, "markdown": counts_markdown}
+COUNTERS = {
+    "json": counts_json,
+    "sarif": counts_sarif,
+    "junit": counts_junit,
+    "oscal": counts_oscal,
+    "html": counts_html,
+    "markdown": counts_markdown,
+}
 
 
 @pytest.fixture(scope="module")
@@ -72,10 +87,25 @@ def mixed_bundle(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, 
     root = tmp_path_factory.mktemp("mixed")
     norms, bundle = write_norms(root), write_bundle(root, approved=False, organisation=HOSTILE)
     waivers = root / "waivers.yaml"
-    waivers.write_text(yaml.safe_dump({"version": 1, "waivers": [{
-        "id": "W-1", "norm": "NK.TST.01", "scope": {"system": "00000042"},
-        "justification": "Board approval planned <b>December</b>.", "author": "A. Auteur",
-        "approver": "B. Goedkeurder", "issued": "2026-10-01", "expires": "2027-01-31"}]}))
+    waivers.write_text(
+        yaml.safe_dump(
+            {
+                "version": 1,
+                "waivers": [
+                    {
+                        "id": "W-1",
+                        "norm": "NK.TST.01",
+                        "scope": {"system": "00000042"},
+                        "justification": "Board approval planned <b>December</b>.",
+                        "author": "A. Auteur",
+                        "approver": "B. Goedkeurder",
+                        "issued": "2026-10-01",
+                        "expires": "2027-01-31",
+                    }
+                ],
+            }
+        )
+    )
     return bundle, norms, ["--norms", str(norms), "--waivers", str(waivers)]
 
 
@@ -120,6 +150,7 @@ def test_every_format_on_the_toeslagen_example(tmp_path: Path) -> None:
 
 # --- SARIF ------------------------------------------------------------------------------
 
+
 def sarif_validator():
     if not SARIF_SCHEMA.is_file():
         pytest.skip(f"official SARIF 2.1.0 schema not available at {SARIF_SCHEMA}")
@@ -161,17 +192,21 @@ def test_sarif_mapping() -> None:
     assert waived["suppressions"][0]["properties"]["approver"] == "B"
     location = results["NK.DISC.01"]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert location == {"uri": "model/model_card.yaml", "uriBaseId": "BUNDLEROOT"}
-    assert results["NK.DATA.01"]["locations"][0]["physicalLocation"]["artifactLocation"][
-        "uri"] == "bundle.yaml"
+    assert (
+        results["NK.DATA.01"]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        == "bundle.yaml"
+    )
     rule = run["tool"]["driver"]["rules"][results["NK.DISC.01"]["ruleIndex"]]
     assert rule["id"] == "NK.DISC.01"
     assert "AVG art. 35" in rule["help"]["text"]
     assert {a["location"]["uri"]: a["hashes"]["sha-256"] for a in run["artifacts"]}[
-        "model/model_card.yaml"] == "a" * 64
+        "model/model_card.yaml"
+    ] == "a" * 64
     assert run["invocations"][0]["executionSuccessful"] is False  # an error finding
 
 
 # --- OSCAL ------------------------------------------------------------------------------
+
 
 def test_oscal_loads_with_compliance_trestle() -> None:
     models = pytest.importorskip(
@@ -190,7 +225,9 @@ def test_oscal_loads_with_compliance_trestle() -> None:
     assert risk.status.root.root == "deviation-approved"
     evidence = [o for o in result.observations if o.relevant_evidence]
     assert {o.relevant_evidence[0].description for o in evidence} == {
-        "sha256:" + "a" * 64, "sha256:" + "b" * 64}
+        "sha256:" + "a" * 64,
+        "sha256:" + "b" * 64,
+    }
     # deterministic: the same result renders byte-identically
     assert oscal.render(sample_result(), lang="en", norm_set=None) == text
     # and trestle does reject a broken document
@@ -208,11 +245,13 @@ def test_oscal_from_the_cli_loads(mixed_bundle, tmp_path: Path) -> None:
     out = tmp_path / "r.oscal.json"
     run_cli("check", bundle, "--as-of", AS_OF, "--format", "oscal", "-o", out, *extra)
     loaded = models.AssessmentResults.model_validate(
-        json.loads(out.read_text())["assessment-results"])
+        json.loads(out.read_text())["assessment-results"]
+    )
     assert loaded.results[0].risks is not None  # the waiver
 
 
 # --- JUnit ------------------------------------------------------------------------------
+
 
 def test_junit_parses_with_junitparser(tmp_path: Path) -> None:
     junitparser = pytest.importorskip("junitparser", reason="junitparser (test extra) missing")
@@ -245,6 +284,7 @@ def test_junit_drops_characters_xml_cannot_carry() -> None:
 
 
 # --- Markdown ---------------------------------------------------------------------------
+
 
 def test_markdown_escapes_bundle_text() -> None:
     result = sample_result()

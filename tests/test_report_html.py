@@ -18,9 +18,16 @@ from normenkader.report import html
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-    "--disable-default-apps", "--enable-logging=stderr", "--v=0",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+    "--enable-logging=stderr",
+    "--v=0",
 ]
 
 
@@ -57,8 +64,10 @@ def test_bundle_text_is_escaped_everywhere() -> None:
     text = "".join(seen.text)
     assert HOSTILE in text  # shown as text, verbatim
     assert "<img src=x onerror=alert(1)>" in text
-    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page or \
-        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    assert (
+        "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
+        or "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    )
 
 
 def test_self_contained_no_network() -> None:
@@ -71,8 +80,11 @@ def test_self_contained_no_network() -> None:
             assert value is None or value.startswith("#"), (tag, name, value)
     assert not re.search(r"url\((?!#)", page)  # no CSS fetches
     assert "@import" not in page
-    csp = next(a["content"] for t, a in seen.tags
-               if t == "meta" and a.get("http-equiv") == "Content-Security-Policy")
+    csp = next(
+        a["content"]
+        for t, a in seen.tags
+        if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"
+    )
     assert csp is not None and "default-src 'none'" in csp
 
 
@@ -80,10 +92,18 @@ def test_content_of_the_report() -> None:
     page = html.render(sample_result(), lang="en", norm_set=None)
     text = re.sub(r"\s+", " ", "".join(parse(page).text))
     for expected in (
-        "Per set", "Per severity", "Per catalogue requirement", "urn:nl:ak:ver:grw-02",
-        "AVG art. 35", "model/model_card.yaml", "a" * 64, "/features",  # evidence + read
-        "B<i>", "1.25",  # metric table of the group_metric check (escaped group name)
-        "Approved by", "2027-03-31",  # waiver
+        "Per set",
+        "Per severity",
+        "Per catalogue requirement",
+        "urn:nl:ak:ver:grw-02",
+        "AVG art. 35",
+        "model/model_card.yaml",
+        "a" * 64,
+        "/features",  # evidence + read
+        "B<i>",
+        "1.25",  # metric table of the group_metric check (escaped group name)
+        "Approved by",
+        "2027-03-31",  # waiver
         "S. Upervisor",  # judgement
         "profile.automated_selection",  # facts
         "Root cause",
@@ -113,7 +133,9 @@ def chromium(page: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProc
     profile = tmp_path / f"chromium-profile-{len(list(tmp_path.iterdir()))}"
     return subprocess.run(
         [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, page.as_uri()],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -134,8 +156,20 @@ def test_console_detection_works(tmp_path: Path) -> None:
 def test_renders_in_headless_chromium_without_console_errors(tmp_path: Path) -> None:
     norms, bundle = write_norms(tmp_path), write_bundle(tmp_path, organisation=HOSTILE)
     page = tmp_path / "report.html"
-    run = run_cli("check", bundle, "--norms", norms, "--as-of", AS_OF, "--format", "html",
-                  "-o", page, "--lang", "nl")
+    run = run_cli(
+        "check",
+        bundle,
+        "--norms",
+        norms,
+        "--as-of",
+        AS_OF,
+        "--format",
+        "html",
+        "-o",
+        page,
+        "--lang",
+        "nl",
+    )
     assert run.code == 1, run.stderr
     dom = chromium(page, tmp_path, "--dump-dom")
     assert dom.returncode == 0, dom.stderr[-2000:]
@@ -144,8 +178,9 @@ def test_renders_in_headless_chromium_without_console_errors(tmp_path: Path) -> 
     assert "<script>" not in dom.stdout and "&lt;script&gt;" in dom.stdout
     assert dom.stdout.count('class="finding f-') == 4
     shot = tmp_path / "report.png"
-    run_shot = chromium(page, tmp_path, "--hide-scrollbars", "--window-size=1280,1600",
-                        f"--screenshot={shot}")
+    run_shot = chromium(
+        page, tmp_path, "--hide-scrollbars", "--window-size=1280,1600", f"--screenshot={shot}"
+    )
     assert console_messages(run_shot.stderr) == []
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000

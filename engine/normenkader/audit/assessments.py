@@ -372,9 +372,7 @@ def _appended(candidate: str, path: Path, existing: list[Assessment], item: Asse
             parsed, _ = parse_assessments(probe)
         except InputError:
             return False
-    strip = [
-        Assessment(**{**a.__dict__, "line": 0}) for a in parsed
-    ]
+    strip = [Assessment(**{**a.__dict__, "line": 0}) for a in parsed]
     wanted = [Assessment(**{**a.__dict__, "line": 0}) for a in [*existing, item]]
     return strip == wanted
 

@@ -131,8 +131,10 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> Diff:
             new_problems.append(change)
         elif was and not now and b is not None:
             fixed.append(change)
-        elif was and now and (
-            change.old_status != change.new_status or change.old_reason != change.new_reason
+        elif (
+            was
+            and now
+            and (change.old_status != change.new_status or change.old_reason != change.new_reason)
         ):
             changed.append(change)
         if change.new_status == "error" and change.old_status != "error":

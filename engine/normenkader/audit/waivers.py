@@ -44,7 +44,15 @@ WAIVABLE_STATUSES = frozenset({Status.FAIL, Status.MISSING, Status.BLOCKED, Stat
 DEFAULT_MAX_DURATION = "P1Y"
 DEFAULT_WARN_BEFORE = "P30D"
 _WAIVER_FIELDS = {
-    "id", "norm", "scope", "justification", "author", "approver", "issued", "expires", "ticket",
+    "id",
+    "norm",
+    "scope",
+    "justification",
+    "author",
+    "approver",
+    "issued",
+    "expires",
+    "ticket",
 }
 
 

@@ -24,8 +24,9 @@ def _day(value: str | None, option: str) -> date:
 @click.command()
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
 def diff(old: Path, new: Path, fmt: str, lang: str) -> None:
     """Compare two JSON results: new problems, fixed problems, changed reasons.
@@ -69,11 +70,21 @@ def waivers() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--policy", type=click.Path(path_type=Path), help="Waiver policy file.")
 @click.option("--as-of", "as_of", default=None, help="Judge expiry at this date (default today).")
-@click.option("--norms", "norm_paths", multiple=True, type=click.Path(path_type=Path),
-              help="Norm files/folders (default: the shipped library).")
+@click.option(
+    "--norms",
+    "norm_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Norm files/folders (default: the shipped library).",
+)
 @click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
-def lint(files: tuple[Path, ...], policy: Path | None, as_of: str | None,
-         norm_paths: tuple[Path, ...], lang: str) -> None:
+def lint(
+    files: tuple[Path, ...],
+    policy: Path | None,
+    as_of: str | None,
+    norm_paths: tuple[Path, ...],
+    lang: str,
+) -> None:
     """Report refused (unknown norm, not waivable, self-approved, too long), expired,
     not yet valid and soon-expiring waivers in each FILE.
 
@@ -107,20 +118,47 @@ def lint(files: tuple[Path, ...], policy: Path | None, as_of: str | None,
 @click.option("--verdict", type=click.Choice(["pass", "fail"]), required=True)
 @click.option("--note", required=True, help="What was judged and why (kept in the report).")
 @click.option("--assessor", required=True, help="Who judges (name and organisation).")
-@click.option("--file", "target", required=True, type=click.Path(path_type=Path),
-              help="Assessments file to append to (created when absent).")
+@click.option(
+    "--file",
+    "target",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Assessments file to append to (created when absent).",
+)
 @click.option("--date", "day", default=None, help="Date of the judgement (default today).")
-@click.option("--as-of", "as_of", default=None,
-              help="Pick the evidence as `check --as-of` does at this date (default: --date).")
-@click.option("--carry-over", is_flag=True,
-              help="Let the judgement hold for later bundles of the same system while the "
-              "evidence is unchanged (default: this bundle only).")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="Pick the evidence as `check --as-of` does at this date (default: --date).",
+)
+@click.option(
+    "--carry-over",
+    is_flag=True,
+    help="Let the judgement hold for later bundles of the same system while the "
+    "evidence is unchanged (default: this bundle only).",
+)
 @click.option("--profile", default=None, help="Profile name or file (default: full).")
-@click.option("--norms", "norm_paths", multiple=True, type=click.Path(path_type=Path),
-              help="Norm files/folders (default: the shipped library).")
-def assess(bundle: Path, norm_id: str, verdict: str, note: str, assessor: str, target: Path,
-           day: str | None, as_of: str | None, carry_over: bool, profile: str | None,
-           norm_paths: tuple[Path, ...]) -> None:
+@click.option(
+    "--norms",
+    "norm_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Norm files/folders (default: the shipped library).",
+)
+def assess(
+    bundle: Path,
+    norm_id: str,
+    verdict: str,
+    note: str,
+    assessor: str,
+    target: Path,
+    day: str | None,
+    as_of: str | None,
+    carry_over: bool,
+    profile: str | None,
+    norm_paths: tuple[Path, ...],
+) -> None:
     """Record a supervisor's verdict on a norm for BUNDLE, pinned to the digests of the
     evidence the norm uses now, by appending it atomically to the assessments file."""
     from ..audit.assessments import append_assessment, judge_bundle

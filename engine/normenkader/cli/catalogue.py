@@ -9,16 +9,30 @@ import click
 
 
 @click.command()
-@click.option("--catalogue", "catalogue_ids", multiple=True, metavar="ID[@VERSION]",
-              help="Catalogue to report (repeatable); default: every catalogue with requirements "
-                   "or controls.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--catalogue",
+    "catalogue_ids",
+    multiple=True,
+    metavar="ID[@VERSION]",
+    help="Catalogue to report (repeatable); default: every catalogue with requirements "
+    "or controls.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
-@click.option("--norms", "norm_paths", multiple=True, type=click.Path(path_type=Path),
-              help="Norm files or folders (repeatable); default: the shipped library.")
-@click.option("--catalogue-dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Catalogue folder; default: the shipped catalogues.")
+@click.option(
+    "--norms",
+    "norm_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Norm files or folders (repeatable); default: the shipped library.",
+)
+@click.option(
+    "--catalogue-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Catalogue folder; default: the shipped catalogues.",
+)
 @click.option("--all", "show_all", is_flag=True, help="Also list covered items in the table.")
 def coverage(
     catalogue_ids: tuple[str, ...],
@@ -40,8 +54,9 @@ def coverage(
     if catalogue_ids:
         selected = [c for spec in catalogue_ids for c in select(catalogues, spec)]
     else:
-        selected = [c for c in catalogues.values()
-                    if any(i.type in ROLLUP_TYPES for i in c.items.values())]
+        selected = [
+            c for c in catalogues.values() if any(i.type in ROLLUP_TYPES for i in c.items.values())
+        ]
     selected.sort(key=display_key)
     norms, notices = norm_index(list(norm_paths) or None)
     exceptions = load_exceptions(catalogue_dir / "judgement-only.yaml" if catalogue_dir else None)
@@ -58,15 +73,27 @@ def coverage(
 
 @click.command("import-catalogue")
 @click.argument("source_dir", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--write", is_flag=True, help="Write the id/link part into the catalogue folder "
-              "(our titles and notes are kept).")
-@click.option("--form", type=click.Choice(["auto", "algoritmekader", "task-registry"]),
-              default="auto", show_default=True, help="Upstream form of SOURCE_DIR.")
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Write the id/link part into the catalogue folder (our titles and notes are kept).",
+)
+@click.option(
+    "--form",
+    type=click.Choice(["auto", "algoritmekader", "task-registry"]),
+    default="auto",
+    show_default=True,
+    help="Upstream form of SOURCE_DIR.",
+)
 @click.option("--version", "version", help="Upstream version, when SOURCE.txt does not say.")
-@click.option("--catalogue-dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Catalogue folder to compare with and write to; default: the shipped one.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--catalogue-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Catalogue folder to compare with and write to; default: the shipped one.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @click.option("--check", is_flag=True, help="Exit 1 when the upstream differs from the catalogue.")
 def import_catalogue(
     source_dir: Path,

@@ -177,8 +177,10 @@ def _flatten(record: dict[str, Any]) -> dict[str, Any]:
     """Lift nested mappings into dotted columns (``rates.fnr``) until cells are flat."""
     flat: dict[str, Any] = {}
     for key, value in record.items():
-        if isinstance(value, dict) and not _is_flat(value) and all(
-            isinstance(v, dict) or _is_flat(v) for v in value.values()
+        if (
+            isinstance(value, dict)
+            and not _is_flat(value)
+            and all(isinstance(v, dict) or _is_flat(v) for v in value.values())
         ):
             for inner, item in _flatten(value).items():
                 flat[f"{key}.{inner}"] = item
@@ -223,9 +225,7 @@ def show(value: Any, depth: int = 0) -> Markup:
             )
             more = Markup("")
             if len(value) > MAX_TABLE_ROWS:
-                more = Markup("<p class='muted'>… {} more</p>").format(
-                    len(value) - MAX_TABLE_ROWS
-                )
+                more = Markup("<p class='muted'>… {} more</p>").format(len(value) - MAX_TABLE_ROWS)
             return Markup(
                 "<table class='metrics'><thead><tr>{}</tr></thead><tbody>{}</tbody></table>{}"
             ).format(head, rows, more)

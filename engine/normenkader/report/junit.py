@@ -23,8 +23,11 @@ SKIPPED = (Status.NOT_APPLICABLE, Status.REVIEW)
 def _clean(text: str) -> str:
     """Drop characters XML 1.0 cannot carry (bundle text is hostile)."""
     return "".join(
-        c for c in text
-        if c in "\t\n\r" or 0x20 <= ord(c) <= 0xD7FF or 0xE000 <= ord(c) <= 0xFFFD
+        c
+        for c in text
+        if c in "\t\n\r"
+        or 0x20 <= ord(c) <= 0xD7FF
+        or 0xE000 <= ord(c) <= 0xFFFD
         or 0x10000 <= ord(c) <= 0x10FFFF
     )
 
@@ -37,9 +40,10 @@ def _detail(finding: Finding, lang: str) -> str:
         lines.append("root cause: " + ", ".join(finding.root_causes))
     for use in finding.evidence:
         where = f"{use.path} sha256:{use.sha256}" if use.path else "absent"
-        lines.append(f"evidence {use.name}: {use.id or '-'} ({where})" + (
-            f" problem: {use.problem}" if use.problem else ""
-        ))
+        lines.append(
+            f"evidence {use.name}: {use.id or '-'} ({where})"
+            + (f" problem: {use.problem}" if use.problem else "")
+        )
     for check in finding.checks:
         lines.append(f"check {check.kind}: {check.status.value}: {pick(check.message, lang)}")
     return _clean("\n".join(lines))

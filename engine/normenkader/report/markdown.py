@@ -27,8 +27,14 @@ if TYPE_CHECKING:
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 ICONS = {
-    "fail": "🔴", "missing": "🟠", "blocked": "🟣", "error": "⚫", "review": "🟡",
-    "waived": "🔵", "pass": "🟢", "not_applicable": "⚪",
+    "fail": "🔴",
+    "missing": "🟠",
+    "blocked": "🟣",
+    "error": "⚫",
+    "review": "🟡",
+    "waived": "🔵",
+    "pass": "🟢",
+    "not_applicable": "⚪",
 }
 MAX_ROWS = 100
 
@@ -69,9 +75,9 @@ def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None)
         f"{LABELS['as_of'][lang]} {escape(result.as_of)} · "
         f"{LABELS['profile'][lang]} {code(result.norm_set.get('profile'))}",
         "",
-        "| " + " | ".join(
-            f"{ICONS[s.value]} {status_label(s.value, lang)}" for s in STATUS_ORDER
-        ) + " |",
+        "| "
+        + " | ".join(f"{ICONS[s.value]} {status_label(s.value, lang)}" for s in STATUS_ORDER)
+        + " |",
         "|" + "---:|" * len(STATUS_ORDER),
         "| " + " | ".join(str(summary["by_status"][s.value]) for s in STATUS_ORDER) + " |",
         "",
