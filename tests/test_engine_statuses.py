@@ -180,3 +180,16 @@ def test_fail_on_and_min_severity(bundle: Path, norms: Path) -> None:
         "json",
     )
     assert run.code == 0  # the review norm is only major
+
+
+def test_overlong_list_in_evidence_is_invalid_not_a_hang(bundle: Path, norms: Path) -> None:
+    """Nested CEL macros are quadratic: list length in structured evidence is bounded."""
+    features = "".join(f"  - {{name: f{i}, protected_ground: none}}\n" for i in range(300))
+    (bundle / "model" / "model_card.yaml").write_text(f"name: big\nfeatures:\n{features}")
+    _, found = findings(bundle, norms, "--max-list-items", "250")
+    assert found["TST.A.01"]["status"] == "missing"
+    assert found["TST.A.01"]["reason"] == "evidence_invalid"
+    assert "EVIDENCE_TOO_LARGE" in found["TST.A.01"]["message"]["en"]
+    assert "/features has 300 items" in found["TST.A.01"]["message"]["en"]
+    _, allowed = findings(bundle, norms)  # the default (2,000) admits it
+    assert allowed["TST.A.01"]["status"] == "pass"

@@ -46,6 +46,11 @@ def limit_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--max-depth", type=click.IntRange(1), help="Deepest folder nesting."),
         click.option("--max-path-length", type=click.IntRange(1), help="Longest path, characters."),
         click.option(
+            "--max-list-items",
+            type=click.IntRange(1),
+            help="Longest list in a structured evidence file.",
+        ),
+        click.option(
             "--max-manifest-size",
             type=click.IntRange(1),
             help="Largest bundle.yaml, tag file or structured evidence file, bytes.",
@@ -67,6 +72,7 @@ def make_limits(kwargs: dict[str, Any]) -> Any:
         "max_depth": "max_depth",
         "max_path_length": "max_path_length",
         "max_manifest_size": "max_manifest_bytes",
+        "max_list_items": "max_list_items",
     }
     chosen = {field: kwargs.pop(name) for name, field in mapping.items() if kwargs.get(name)}
     for name in mapping:

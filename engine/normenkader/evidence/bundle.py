@@ -177,6 +177,23 @@ def _validate_manifest(doc: Document, display: str) -> None:
         raise InputError("MANIFEST_INVALID", f"{pointer or '/'}: {message}", doc.where(pointer))
 
 
+def _long_list(value: Any, limit: int) -> tuple[str, int] | None:
+    """The first list longer than ``limit`` (JSON pointer, length), walking iteratively."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        node, pointer = stack.pop()
+        if isinstance(node, list):
+            if len(node) > limit:
+                return pointer, len(node)
+            stack.extend((child, f"{pointer}/{index}") for index, child in enumerate(node))
+        elif isinstance(node, dict):
+            stack.extend(
+                (child, f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}")
+                for key, child in node.items()
+            )
+    return None
+
+
 def _payload_path(path: str, where: str) -> str:
     if "\\" in path or path.startswith("/") or ":" in path.split("/")[0]:
         raise InputError("PATH_INVALID", f"{path!r}: paths are relative and '/'-separated", where)
@@ -221,6 +238,14 @@ def _make_item(
             return item
         item.document = document
         item.content = document.value
+        too_long = _long_list(document.value, limits.max_list_items)
+        if too_long is not None:
+            pointer, length = too_long
+            item.problem = (
+                f"EVIDENCE_TOO_LARGE: the list at {pointer or '/'} has {length} items; "
+                f"the limit is {limits.max_list_items} (--max-list-items)"
+            )
+            return item
         errors = schema_errors(schema.validator, document.value)
     else:
         errors = schema_errors(schema.validator, entry)

@@ -63,6 +63,9 @@ class Limits:
     max_path_length: int = 512
     max_ratio: int = 200  # zip: uncompressed/compressed, for members over RATIO_FLOOR bytes
     max_manifest_bytes: int = 8 << 20  # bundle.yaml, tag files, signatures, structured evidence
+    #: longest list in a structured evidence item: norms compare lists with nested CEL
+    #: macros (quadratic), so 2,000 items bound one such expression to about a second
+    max_list_items: int = 2_000
 
 
 #: Members smaller than this are exempt from the ratio limit (a small file of zeros
