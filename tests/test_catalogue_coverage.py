@@ -24,11 +24,10 @@ review: {review}
 """
 
 
-def write_norm(folder: Path, norm_id: str, derived: list[tuple[str, str, str]],
-               review: bool = False) -> None:
-    lines = "\n".join(
-        f'  - {{catalogue: {c}, id: "{i}", version: "{v}"}}' for c, i, v in derived
-    )
+def write_norm(
+    folder: Path, norm_id: str, derived: list[tuple[str, str, str]], review: bool = False
+) -> None:
+    lines = "\n".join(f'  - {{catalogue: {c}, id: "{i}", version: "{v}"}}' for c, i, v in derived)
     checks = "" if review else 'checks:\n  - {kind: expr, expr: "true"}'
     (folder / f"{norm_id}.yaml").write_text(
         NORM.format(id=norm_id, derived=lines, review=str(review).lower(), checks=checks), "utf-8"
@@ -40,19 +39,32 @@ def library(tmp_path: Path) -> tuple[Path, Path]:
     """A small norm folder and a copy of the shipped catalogues with our own exception list."""
     norms = tmp_path / "norms"
     norms.mkdir()
-    write_norm(norms, "TST.A.01", [
-        ("algoritmekader", "urn:nl:ak:ver:grw-02", "v2.5.1"),
-        ("adr-onderzoekskader", "DM.19", "2023"),
-        ("ark-toetsingskader", "3.08", "2.0"),  # an accepted alias of the catalogue version
-    ])
-    write_norm(norms, "TST.A.02", [
-        ("algoritmekader", "urn:nl:ak:ver:avg-13", "v2.5.1"),
-        ("algoritmekader", "urn:nl:ak:mtr:owk-03", "v2.5.1"),
-    ], review=True)
-    write_norm(norms, "TST.A.03", [
-        ("algoritmekader", "urn:nl:ak:ver:xyz-99", "v2.5.1"),
-        ("algoritmekader", "urn:nl:ak:ver:grw-01", "v1.0"),
-    ])
+    write_norm(
+        norms,
+        "TST.A.01",
+        [
+            ("algoritmekader", "urn:nl:ak:ver:grw-02", "v2.5.1"),
+            ("adr-onderzoekskader", "DM.19", "2023"),
+            ("ark-toetsingskader", "3.08", "2.0"),  # an accepted alias of the catalogue version
+        ],
+    )
+    write_norm(
+        norms,
+        "TST.A.02",
+        [
+            ("algoritmekader", "urn:nl:ak:ver:avg-13", "v2.5.1"),
+            ("algoritmekader", "urn:nl:ak:mtr:owk-03", "v2.5.1"),
+        ],
+        review=True,
+    )
+    write_norm(
+        norms,
+        "TST.A.03",
+        [
+            ("algoritmekader", "urn:nl:ak:ver:xyz-99", "v2.5.1"),
+            ("algoritmekader", "urn:nl:ak:ver:grw-01", "v1.0"),
+        ],
+    )
     catalogues = tmp_path / "catalogues"
     shutil.copytree(CATALOGUES, catalogues)
     (catalogues / "judgement-only.yaml").write_text(
@@ -76,8 +88,7 @@ items:
 
 def test_coverage_json_classifies_every_item(library: tuple[Path, Path]) -> None:
     norms, catalogues = library
-    run = run_cli("coverage", "--norms", norms, "--catalogue-dir", catalogues,
-                  "--format", "json")
+    run = run_cli("coverage", "--norms", norms, "--catalogue-dir", catalogues, "--format", "json")
     assert run.code == 1  # items silently uncovered and unresolved citations
     report = json.loads(run.stdout)
     assert report["complete"] is False and report["norms"] == 3
@@ -104,13 +115,18 @@ def test_coverage_json_classifies_every_item(library: tuple[Path, Path]) -> None
     ark = {row["id"]: row["status"] for row in by_name["ark-toetsingskader"]["items"]}
     assert adr["DM.19"] == "covered" and ark["3.08"] == "covered"
     assert {(u["norm"], u["id"]) for u in report["unresolved"]} == {
-        ("TST.A.03", "urn:nl:ak:ver:xyz-99"), ("TST.A.03", "urn:nl:ak:ver:grw-01")
+        ("TST.A.03", "urn:nl:ak:ver:xyz-99"),
+        ("TST.A.03", "urn:nl:ak:ver:grw-01"),
     }
     assert "rollups: urn:nl:ak:ver:grw-01: unknown norm NK.FRIA.01" in report["rule_problems"]
-    assert report["stale"] == [{
-        "catalogue": "algoritmekader", "id": "urn:nl:ak:ver:grw-02", "version": "v2.5.1",
-        "problem": "listed as not_covered but covered",
-    }]
+    assert report["stale"] == [
+        {
+            "catalogue": "algoritmekader",
+            "id": "urn:nl:ak:ver:grw-02",
+            "version": "v2.5.1",
+            "problem": "listed as not_covered but covered",
+        }
+    ]
 
 
 def test_coverage_table_and_exit_zero_when_complete(library: tuple[Path, Path]) -> None:
@@ -118,10 +134,22 @@ def test_coverage_table_and_exit_zero_when_complete(library: tuple[Path, Path]) 
     (norms / "TST.A.03.yaml").unlink()
     (catalogues / "rollups.yaml").unlink()  # its rules name library norms absent here
     items = []
-    for name, version in (("algoritmekader", "v2.5.1"), ("adr-onderzoekskader", "2023"),
-                          ("ark-toetsingskader", "2023")):
-        run = run_cli("coverage", "--norms", norms, "--catalogue-dir", catalogues,
-                      "--catalogue", name, "--format", "json")
+    for name, version in (
+        ("algoritmekader", "v2.5.1"),
+        ("adr-onderzoekskader", "2023"),
+        ("ark-toetsingskader", "2023"),
+    ):
+        run = run_cli(
+            "coverage",
+            "--norms",
+            norms,
+            "--catalogue-dir",
+            catalogues,
+            "--catalogue",
+            name,
+            "--format",
+            "json",
+        )
         rows = json.loads(run.stdout)["catalogues"][0]["items"]
         items += [(name, version, r["id"]) for r in rows if r["status"] != "covered"]
     entries = "".join(
@@ -130,13 +158,23 @@ def test_coverage_table_and_exit_zero_when_complete(library: tuple[Path, Path]) 
     version: "{v}"
     status: not_covered
     reason: {{nl: Buiten deze toets, en: Outside this test}}
-""" for c, v, i in items
+"""
+        for c, v, i in items
     )
     (catalogues / "judgement-only.yaml").write_text(
         "format: normenkader-coverage-exceptions/1\nitems:\n" + entries, "utf-8"
     )
-    run = run_cli("coverage", "--norms", norms, "--catalogue-dir", catalogues,
-                  "--catalogue", "algoritmekader@v2.5.1", "--lang", "nl")
+    run = run_cli(
+        "coverage",
+        "--norms",
+        norms,
+        "--catalogue-dir",
+        catalogues,
+        "--catalogue",
+        "algoritmekader@v2.5.1",
+        "--lang",
+        "nl",
+    )
     assert run.code == 0, run.stdout + run.stderr
     summary = "algoritmekader@v2.5.1: 63 onderdelen: 2 gedekt, 0 alleen oordeel, 61 niet gedekt"
     assert summary in run.stdout
@@ -148,8 +186,9 @@ def test_bad_exception_file_and_unknown_catalogue_are_input_errors(
     library: tuple[Path, Path],
 ) -> None:
     norms, catalogues = library
-    run = run_cli("coverage", "--norms", norms, "--catalogue-dir", catalogues,
-                  "--catalogue", "nope")
+    run = run_cli(
+        "coverage", "--norms", norms, "--catalogue-dir", catalogues, "--catalogue", "nope"
+    )
     assert run.code == 3 and run.stderr.startswith("error CATALOGUE_UNKNOWN:")
     (catalogues / "judgement-only.yaml").write_text(
         "format: normenkader-coverage-exceptions/1\nitems:\n"
@@ -175,6 +214,8 @@ def test_shipped_library_accounts_for_every_requirement_or_says_which() -> None:
             if row["status"] in ("judgement_only", "not_covered"):
                 assert row["reason"].strip()
     assert {c["catalogue"]: c["total"] for c in report["catalogues"]} == {
-        "algoritmekader": 63, "adr-onderzoekskader": 84, "ark-toetsingskader": 55
+        "algoritmekader": 63,
+        "adr-onderzoekskader": 84,
+        "ark-toetsingskader": 55,
     }
     assert report["stale"] == [] and report["rule_problems"] == []

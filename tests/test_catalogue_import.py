@@ -97,7 +97,8 @@ def test_law_citations_become_article_ids() -> None:
     assert law_ids("Artikel 40 Uitvoeringswet AVG") == ["UAVG art. 40"]
     assert law_ids("Bijlage III, onderdeel 2 en 5, AI-verordening") == ["AI Act annex III"]
     assert law_ids("Overweging 39 en 45 Algemene Verordening Gegevensbescherming") == [
-        "AVG recital 39", "AVG recital 45"
+        "AVG recital 39",
+        "AVG recital 45",
     ]
     assert law_ids("Afdeling 3.2 Algemene wet bestuursrecht") == ["Awb afd. 3.2"]
     assert law_ids("Grondwet") == ["Grondwet"]
@@ -118,14 +119,18 @@ def test_ark_ids_keep_two_decimals() -> None:
 
 
 def test_first_import_then_change_report_and_write_keeps_titles(tmp_path: Path) -> None:
-    upstream = make_upstream(tmp_path / "up", {
-        "org-01": ("Maatregel een", ["aia-21-slug"]),
-        "org-02": ("Maatregel twee", ["grw-02-slug", "aia-21-slug"]),
-    })
+    upstream = make_upstream(
+        tmp_path / "up",
+        {
+            "org-01": ("Maatregel een", ["aia-21-slug"]),
+            "org-02": ("Maatregel twee", ["grw-02-slug", "aia-21-slug"]),
+        },
+    )
     folder = tmp_path / "catalogues"
     folder.mkdir()
-    first = run_cli("import-catalogue", upstream, "--catalogue-dir", folder, "--write",
-                    "--format", "json")
+    first = run_cli(
+        "import-catalogue", upstream, "--catalogue-dir", folder, "--write", "--format", "json"
+    )
     assert first.code == 0, first.stderr
     report = json.loads(first.stdout)
     assert report["version"] == "v9.9.9" and report["commit"] == "a" * 40
@@ -143,11 +148,14 @@ def test_first_import_then_change_report_and_write_keeps_titles(tmp_path: Path) 
     text = text.replace("title: null", "title:\n    nl: Onze titel\n    en: Our title", 4)
     written.write_text(text, "utf-8")
     shutil.rmtree(upstream)
-    make_upstream(upstream, {
-        "org-01": ("Maatregel een, anders", ["aia-21-slug"]),
-        "org-02": ("Maatregel twee", ["grw-02-slug"]),
-        "org-03": ("Maatregel drie", ["grw-02-slug"]),
-    })
+    make_upstream(
+        upstream,
+        {
+            "org-01": ("Maatregel een, anders", ["aia-21-slug"]),
+            "org-02": ("Maatregel twee", ["grw-02-slug"]),
+            "org-03": ("Maatregel drie", ["grw-02-slug"]),
+        },
+    )
     check = run_cli("import-catalogue", upstream, "--catalogue-dir", folder, "--check")
     assert check.code == 1
     assert "+ 1 measures: urn:nl:ak:mtr:org-03" in check.stdout
@@ -214,8 +222,16 @@ def test_task_registry_form_shows_measure_renumbering(reference: Path) -> None:
     snapshot = read_snapshot(reference, form="task-registry", version="v2.5.1")
     assert snapshot.form == "task-registry"
     assert len(snapshot.catalogues["algoritmekader"]["requirements"]) == 63
-    run = run_cli("import-catalogue", reference, "--form", "task-registry", "--version",
-                  "v2.5.1", "--format", "json")
+    run = run_cli(
+        "import-catalogue",
+        reference,
+        "--form",
+        "task-registry",
+        "--version",
+        "v2.5.1",
+        "--format",
+        "json",
+    )
     assert run.code == 0, run.stderr
     ak = json.loads(run.stdout)["catalogues"][0]
     # requirement ids are stable between the two; measure ids were renumbered (dat-02 ...)
@@ -226,8 +242,9 @@ def test_task_registry_form_shows_measure_renumbering(reference: Path) -> None:
 def test_writing_needs_a_known_version(reference: Path, tmp_path: Path) -> None:
     folder = tmp_path / "catalogues"
     shutil.copytree(CATALOGUES, folder)
-    run = run_cli("import-catalogue", reference / "task-registry", "--catalogue-dir", folder,
-                  "--write")
+    run = run_cli(
+        "import-catalogue", reference / "task-registry", "--catalogue-dir", folder, "--write"
+    )
     assert run.code == 3 and run.stderr.startswith("error IMPORT_VERSION:"), run.stderr
     assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in CATALOGUES.iterdir())
 

@@ -21,8 +21,12 @@ def shipped() -> dict[str, object]:
 
 
 def test_counts_and_versions(shipped: dict) -> None:
-    assert set(shipped) == {"algoritmekader@v2.5.1", "adr-onderzoekskader@2023",
-                            "ark-toetsingskader@2023", "law@2026"}
+    assert set(shipped) == {
+        "algoritmekader@v2.5.1",
+        "adr-onderzoekskader@2023",
+        "ark-toetsingskader@2023",
+        "law@2026",
+    }
     ak = shipped["algoritmekader@v2.5.1"]
     assert len(ak.of_type("requirement")) == 63 and len(ak.of_type("measure")) == 108
     assert len(shipped["adr-onderzoekskader@2023"].of_type("control")) == 84
@@ -75,8 +79,10 @@ def write(tmp_path: Path, body: str) -> Path:
 @pytest.mark.parametrize(
     ("body", "where"),
     [
-        ("controls:\n  - {id: A, title: {nl: a, en: a}}\n  - {id: A, title: {nl: b, en: b}}\n",
-         ":7:"),
+        (
+            "controls:\n  - {id: A, title: {nl: a, en: a}}\n  - {id: A, title: {nl: b, en: b}}\n",
+            ":7:",
+        ),
         ("controls:\n  - {id: A, title: {nl: a}}\n", ":6:"),
         ("controls:\n  - {id: A, title: {nl: a, en: a}, colour: red}\n", ":6:"),
         ("requirements:\n  - {id: R, title: null, legal: AVG}\n", ":6:"),

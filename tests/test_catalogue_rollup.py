@@ -83,8 +83,14 @@ def test_alternative_attestation_satisfies_but_never_past_a_blocker() -> None:
         {"catalogue": "c", "id": "x", "version": "1", "rule": "most"},
         {"catalogue": "c", "id": "x", "version": "1", "rule": "k_of_n"},
         {"catalogue": "c", "id": "x", "version": "1", "rule": "all", "k": 2},
-        {"catalogue": "c", "id": "x", "version": "1", "rule": "k_of_n", "k": 3,
-         "norms": ["A", "B"]},
+        {
+            "catalogue": "c",
+            "id": "x",
+            "version": "1",
+            "rule": "k_of_n",
+            "k": 3,
+            "norms": ["A", "B"],
+        },
         {"catalogue": "c", "id": "x", "version": "1", "norms": []},
         {"catalogue": "c", "id": "x", "version": "1", "explain": {"en": "only one language"}},
         {"catalogue": "c", "id": "x", "version": "1", "extra": 1},
@@ -101,9 +107,11 @@ def test_shipped_rules_name_known_items_and_norms() -> None:
     assert rules, "rollups.yaml holds at least one rule"
     norms = from_norm_set(load_norm_set(None, profile=None))
     assert rule_problems(rules, load_catalogues(), norms) == []
-    broken = [Rule("algoritmekader", "urn:nl:ak:ver:grw-01", "v2.5.1", alternative=("NK.GOV.01",)),
-              Rule("algoritmekader", "urn:nl:ak:ver:nope", "v2.5.1"),
-              Rule("algoritmekader", "urn:nl:ak:ver:grw-02", "v2.5.1", norms=("NK.NOPE.01",))]
+    broken = [
+        Rule("algoritmekader", "urn:nl:ak:ver:grw-01", "v2.5.1", alternative=("NK.GOV.01",)),
+        Rule("algoritmekader", "urn:nl:ak:ver:nope", "v2.5.1"),
+        Rule("algoritmekader", "urn:nl:ak:ver:grw-02", "v2.5.1", norms=("NK.NOPE.01",)),
+    ]
     assert rule_problems(broken, load_catalogues(), norms) == [
         "rollups: urn:nl:ak:ver:grw-01: alternative NK.GOV.01 has no attestation check",
         "rollups: algoritmekader urn:nl:ak:ver:nope (v2.5.1) is unknown",
@@ -113,8 +121,7 @@ def test_shipped_rules_name_known_items_and_norms() -> None:
 
 def test_check_result_carries_requirement_rows(tmp_path: Path) -> None:
     out = tmp_path / "result.json"
-    run_cli("check", EXAMPLES / "toeslagen", "--as-of", AS_OF, "--format", "json",
-            "--output", out)
+    run_cli("check", EXAMPLES / "toeslagen", "--as-of", AS_OF, "--format", "json", "--output", out)
     result = json.loads(out.read_text("utf-8"))
     rows = result["requirements"]
     assert rows, "the roll-up fills result.requirements"
@@ -142,8 +149,9 @@ def test_check_result_carries_requirement_rows(tmp_path: Path) -> None:
     if "urn:nl:ak:ver:bzk-01" in by_id:
         assert list(by_id["urn:nl:ak:ver:bzk-01"]["norms"]) == ["NK.TR.01"]
     order = [r["catalogue"] for r in rows]
-    assert order == sorted(order, key=["algoritmekader", "adr-onderzoekskader",
-                                       "ark-toetsingskader"].index)
+    assert order == sorted(
+        order, key=["algoritmekader", "adr-onderzoekskader", "ark-toetsingskader"].index
+    )
 
 
 STATUS = ("pass", "waived", "fail", "missing", "blocked", "review", "error", "not_applicable")

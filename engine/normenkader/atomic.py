@@ -13,13 +13,26 @@ from pathlib import Path
 from .errors import InputError
 
 
-def write_atomic(path: Path, data: bytes | str) -> None:
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: Path, data: bytes | str, *, public: bool = False) -> None:
+    """Write ``data`` to ``path`` atomically. The file is private (0600) unless ``public``:
+    then it gets the mode a plain ``open()`` would give (0666 less the umask), as a report
+    meant for CI artifacts and colleagues should."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InputError("OUTPUT_INVALID", "output folder does not exist", str(folder))
+    if path.is_dir():
+        raise InputError("OUTPUT_INVALID", "output is a folder; name a file", str(path))
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
+        if public:  # mkstemp made it 0600
+            os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()

@@ -130,17 +130,24 @@ _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+
 
 
 def to_timestamp(value: str | date | datetime) -> datetime:
-    """Normalise a date or date-time to a timezone-aware UTC datetime (naive means UTC)."""
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    text = value.strip()
-    if _DATE.match(text):
-        return datetime.fromisoformat(text).replace(tzinfo=UTC)
-    if _DATETIME.match(text):
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    """Normalise a date or date-time to a timezone-aware UTC datetime (naive means UTC).
+
+    Raises ValueError for anything that is not one, including impossible dates and
+    date-times whose UTC form falls outside years 1..9999 (``0001-01-01T00:00+01:00``).
+    """
+    try:
+        if isinstance(value, datetime):
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if isinstance(value, date):
+            return datetime(value.year, value.month, value.day, tzinfo=UTC)
+        text = value.strip()
+        if _DATE.fullmatch(text):
+            return datetime.fromisoformat(text).replace(tzinfo=UTC)
+        if _DATETIME.fullmatch(text):
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"date out of range: {value!r}") from None
     raise ValueError(f"not an ISO 8601 date: {value!r}")
 
 
@@ -157,7 +164,7 @@ def with_timestamps(value: Any) -> Any:
     if (
         isinstance(value, str)
         and len(value) <= 40
-        and (_DATE.match(value) or _DATETIME.match(value))
+        and (_DATE.fullmatch(value) or _DATETIME.fullmatch(value))
     ):
         try:
             return to_timestamp(value)

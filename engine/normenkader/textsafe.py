@@ -17,3 +17,13 @@ def visible(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in _HIDDEN else c for c in text)
+
+
+def visible_block(text: str) -> str:
+    """Like ``visible``, but keeps line breaks and tabs (for multi-line text in HTML)."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c in "\t\n\r" or unicodedata.category(c) not in _HIDDEN else f"\\u{ord(c):04x}"
+        for c in text
+    )

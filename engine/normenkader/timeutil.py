@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from calendar import monthrange
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import MAXYEAR, MINYEAR, date, timedelta
 
 _DURATION = re.compile(r"^P(?:(\d{1,4})Y)?(?:(\d{1,5})M)?(?:(\d{1,5})W)?(?:(\d{1,6})D)?$")
 
@@ -22,20 +22,26 @@ class Period:
     text: str = ""
 
     def before(self, day: date) -> date:
-        """The date this period before ``day`` (month ends are clamped)."""
-        total_months = day.year * 12 + (day.month - 1) - (self.years * 12 + self.months)
-        year, month = divmod(total_months, 12)
-        month += 1
-        clamped = min(day.day, monthrange(year, month)[1])
-        return date(year, month, clamped) - timedelta(days=self.days)
+        """The date this period before ``day`` (month ends are clamped; ``date.min`` when
+        the period reaches before year 1, so ``P9999Y`` means "any date", not a crash)."""
+        return self._shift(day, -1)
 
     def after(self, day: date) -> date:
-        """The date this period after ``day`` (month ends are clamped)."""
-        total_months = day.year * 12 + (day.month - 1) + (self.years * 12 + self.months)
+        """The date this period after ``day`` (month ends are clamped; ``date.max`` when
+        the period reaches past year 9999)."""
+        return self._shift(day, 1)
+
+    def _shift(self, day: date, sign: int) -> date:
+        total_months = day.year * 12 + (day.month - 1) + sign * (self.years * 12 + self.months)
         year, month = divmod(total_months, 12)
         month += 1
+        if not MINYEAR <= year <= MAXYEAR:
+            return date.min if sign < 0 else date.max
         clamped = min(day.day, monthrange(year, month)[1])
-        return date(year, month, clamped) + timedelta(days=self.days)
+        try:
+            return date(year, month, clamped) + sign * timedelta(days=self.days)
+        except OverflowError:
+            return date.min if sign < 0 else date.max
 
 
 def parse_period(text: str) -> Period:
@@ -48,7 +54,10 @@ def parse_period(text: str) -> Period:
 
 
 def parse_date(text: str) -> date:
-    """Parse a calendar date ``YYYY-MM-DD`` (a date-time is cut to its UTC date)."""
+    """Parse a calendar date ``YYYY-MM-DD`` (a date-time is cut to its UTC date).
+
+    Raises ValueError for anything else, including impossible dates (2026-02-30).
+    """
     from .expressions import to_timestamp
 
     return to_timestamp(text).date()

@@ -18,12 +18,9 @@ MAX_FILE_BYTES = 8 * 1024 * 1024
 
 def read_document(path: Path, code: str) -> tuple[Document, str]:
     """Read and parse a YAML/JSON audit file strictly; returns the document and its digest."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(code, exc.strerror or "cannot read file", str(path)) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise InputError(code, f"file is larger than {MAX_FILE_BYTES} bytes", str(path))
+    from ..inputfile import read_input_file
+
+    data = read_input_file(path, code, MAX_FILE_BYTES)
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
     if path.suffix.lower() == ".json":
         return Document(value=loads_json(data, str(path)), source=str(path)), digest

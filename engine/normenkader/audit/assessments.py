@@ -330,6 +330,9 @@ def append_assessment(path: Path, item: Assessment) -> None:
     from ..atomic import write_atomic
 
     lock_path = path.with_name(f".{path.name}.lock")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError("OUTPUT_INVALID", "output folder does not exist", str(folder))
     with open(lock_path, "a+b") as lock:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
         try:

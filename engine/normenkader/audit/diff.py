@@ -18,18 +18,16 @@ from ..results import Result
 from ..yamlio import loads_json
 
 PROBLEM_STATUSES = frozenset({"fail", "missing", "blocked", "review"})
+NON_COMPLIANT = frozenset({"fail", "missing", "blocked"})
 RESULT_FORMAT = "normenkader-result/1"
 MAX_RESULT_BYTES = 256 * 1024 * 1024
 
 
 def load_result(path: Path) -> dict[str, Any]:
     """Read a JSON result written by ``check --format json`` (strictly)."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError("RESULT_INVALID", exc.strerror or "cannot read file", str(path)) from None
-    if len(data) > MAX_RESULT_BYTES:
-        raise InputError("RESULT_INVALID", "file is too large", str(path))
+    from ..inputfile import read_input_file
+
+    data = read_input_file(path, "RESULT_INVALID", MAX_RESULT_BYTES)
     value = loads_json(data, str(path))
     if not isinstance(value, dict) or value.get("format") != RESULT_FORMAT:
         raise InputError(
@@ -155,15 +153,23 @@ def baseline_ignore(result: Result, baseline: Path) -> frozenset[str]:
     """Norm ids whose current problem was already a problem in the baseline result.
 
     A waived finding in the baseline does not count as a known problem: when its waiver
-    lapses, the problem shows again.
+    lapses, the problem shows again. An open ``review`` in the baseline is not a known
+    *non-compliance*: when it turns into fail, missing or blocked, that counts as new.
     """
     known = {
-        norm_id
+        norm_id: finding["status"]
         for norm_id, finding in _by_norm(load_result(baseline)).items()
         if finding["status"] in PROBLEM_STATUSES
     }
+
+    def already_known(status: str, before: str | None) -> bool:
+        if before is None:
+            return False
+        return status == before or (status in NON_COMPLIANT and before in NON_COMPLIANT)
+
     return frozenset(
         f.norm_id
         for f in result.findings
-        if f.status.value in PROBLEM_STATUSES and f.norm_id in known
+        if f.status.value in PROBLEM_STATUSES
+        and already_known(f.status.value, known.get(f.norm_id))
     )

@@ -47,8 +47,10 @@ def _citations(raw: Any) -> tuple[Citation, ...]:
         if isinstance(entry, dict):
             get = entry.get
         else:
+
             def get(key: str, entry: Any = entry) -> Any:
                 return getattr(entry, key, None)
+
         catalogue, ident, version = get("catalogue"), get("id"), get("version")
         if isinstance(catalogue, str) and isinstance(ident, str):
             found.append(Citation(catalogue, ident, str(version or "")))
@@ -98,9 +100,11 @@ def from_files(paths: list[Path]) -> dict[str, NormInfo]:
         if not isinstance(value, dict) or not isinstance(value.get("id"), str):
             continue
         checks = value.get("checks") or []
-        kinds = tuple(
-            str(c.get("kind", "")) for c in checks if isinstance(c, dict)
-        ) if isinstance(checks, list) else ()
+        kinds = (
+            tuple(str(c.get("kind", "")) for c in checks if isinstance(c, dict))
+            if isinstance(checks, list)
+            else ()
+        )
         legal = value.get("legal_basis") or []
         infos[value["id"]] = NormInfo(
             id=value["id"],

@@ -59,7 +59,11 @@ def load_exceptions(path: Path | None = None) -> list[Exception_]:
     for index, entry in enumerate(items):
         where = doc.where(f"/items/{index}")
         if not isinstance(entry, dict) or set(entry) != {
-            "catalogue", "id", "version", "status", "reason"
+            "catalogue",
+            "id",
+            "version",
+            "status",
+            "reason",
         }:
             raise InputError(
                 "CATALOGUE_INVALID",
@@ -71,8 +75,10 @@ def load_exceptions(path: Path | None = None) -> list[Exception_]:
                 "CATALOGUE_INVALID", f"status must be one of {', '.join(EXCEPTION_STATUSES)}", where
             )
         reason = entry["reason"]
-        if not isinstance(reason, dict) or set(reason) != {"nl", "en"} or not all(
-            isinstance(v, str) and v.strip() for v in reason.values()
+        if (
+            not isinstance(reason, dict)
+            or set(reason) != {"nl", "en"}
+            or not all(isinstance(v, str) and v.strip() for v in reason.values())
         ):
             raise InputError("CATALOGUE_INVALID", "reason needs non-empty 'nl' and 'en'", where)
         key = (str(entry["catalogue"]), str(entry["id"]), str(entry["version"]))
@@ -122,8 +128,10 @@ class CoverageReport:
     @property
     def complete(self) -> bool:
         """Nothing silently missing, every citation resolves, every roll-up rule is sound."""
-        return not self.unresolved and not self.rule_problems and all(
-            row["status"] != "uncovered" for c in self.catalogues for row in c.rows
+        return (
+            not self.unresolved
+            and not self.rule_problems
+            and all(row["status"] != "uncovered" for c in self.catalogues for row in c.rows)
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -177,8 +185,11 @@ def _via_measures(
 ) -> dict[str, list[str]]:
     """Item id -> norms that cite an Algoritmekader measure linking to the item (info only)."""
     via: dict[str, set[str]] = {}
-    field_name = {"algoritmekader": "requirements", "adr-onderzoekskader": "adr",
-                  "ark-toetsingskader": "ark"}.get(catalogue.id)
+    field_name = {
+        "algoritmekader": "requirements",
+        "adr-onderzoekskader": "adr",
+        "ark-toetsingskader": "ark",
+    }.get(catalogue.id)
     if field_name is None:
         return {}
     for other in catalogues.values():
@@ -209,8 +220,14 @@ def compute(
     for entry in exceptions:
         target = find(catalogues, entry.catalogue, entry.version)
         if target is None or entry.id not in target.items:
-            stale.append({"catalogue": entry.catalogue, "id": entry.id,
-                          "version": entry.version, "problem": "unknown item"})
+            stale.append(
+                {
+                    "catalogue": entry.catalogue,
+                    "id": entry.id,
+                    "version": entry.version,
+                    "problem": "unknown item",
+                }
+            )
             continue
         listed[(target.key, entry.id)] = entry
     results: list[CatalogueCoverage] = []
@@ -227,13 +244,16 @@ def compute(
             if citing:
                 row["status"] = "covered"
                 row["norms"] = citing
-                row["judgement_only_norms"] = sorted(
-                    n for n in citing if norms[n].judgement_only
-                )
+                row["judgement_only_norms"] = sorted(n for n in citing if norms[n].judgement_only)
                 if listed_entry is not None:
-                    stale.append({"catalogue": catalogue.id, "id": item.id,
-                                  "version": catalogue.version,
-                                  "problem": f"listed as {listed_entry.status} but covered"})
+                    stale.append(
+                        {
+                            "catalogue": catalogue.id,
+                            "id": item.id,
+                            "version": catalogue.version,
+                            "problem": f"listed as {listed_entry.status} but covered",
+                        }
+                    )
             elif listed_entry is not None:
                 row["status"] = listed_entry.status
                 row["reason"] = listed_entry.reason.get(lang) or listed_entry.reason["en"]

@@ -213,8 +213,19 @@ def merge(snapshot: Snapshot, name: str, target: Catalogue | None, version: str)
     return data
 
 
-_ORDER = ("fingerprint", "theme", "perspective", "instrument", "lifecycle", "topics",
-          "requirements", "adr", "ark", "legal", "ai_act")
+_ORDER = (
+    "fingerprint",
+    "theme",
+    "perspective",
+    "instrument",
+    "lifecycle",
+    "topics",
+    "requirements",
+    "adr",
+    "ark",
+    "legal",
+    "ai_act",
+)
 
 
 def _field_order(name: str) -> int:
@@ -222,8 +233,18 @@ def _field_order(name: str) -> int:
 
 
 def _header_order(header: dict[str, Any]) -> list[str]:
-    order = ["format", "catalogue", "version", "title", "description", "licence", "notice",
-             "source", "accept_versions", "note"]
+    order = [
+        "format",
+        "catalogue",
+        "version",
+        "title",
+        "description",
+        "licence",
+        "notice",
+        "source",
+        "accept_versions",
+        "note",
+    ]
     return [k for k in order if k in header]
 
 
@@ -272,8 +293,10 @@ def write(
         target, version = _target(snapshot, name, committed)
         data = merge(snapshot, name, target, version)
         if target is not None and target.version == version:
-            path = target.path if target.path.parent.resolve() == folder.resolve() else (
-                folder / target.path.name
+            path = (
+                target.path
+                if target.path.parent.resolve() == folder.resolve()
+                else (folder / target.path.name)
             )
         else:
             path = folder / f"{name}-{version}.yaml"

@@ -48,8 +48,18 @@ FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "article": (frozenset({"instrument"}), frozenset({"title", "note"})),
 }
 HEADER = frozenset(
-    {"format", "catalogue", "version", "title", "description", "licence", "notice", "source",
-     "accept_versions", "note"}
+    {
+        "format",
+        "catalogue",
+        "version",
+        "title",
+        "description",
+        "licence",
+        "notice",
+        "source",
+        "accept_versions",
+        "note",
+    }
 )
 #: Files in the catalogue folder that are not catalogues.
 NOT_CATALOGUES = frozenset({"rollups.yaml", "judgement-only.yaml"})
@@ -186,15 +196,11 @@ def load_catalogue(path: Path) -> Catalogue:
 
 
 def catalogue_files(folder: Path) -> list[Path]:
-    return sorted(
-        p for p in folder.glob("*.yaml") if p.name not in NOT_CATALOGUES and p.is_file()
-    )
+    return sorted(p for p in folder.glob("*.yaml") if p.name not in NOT_CATALOGUES and p.is_file())
 
 
 def _state(folder: Path) -> tuple[tuple[str, int, int], ...]:
-    return tuple(
-        (p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in catalogue_files(folder)
-    )
+    return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in catalogue_files(folder))
 
 
 CACHE_FORMAT = "catalogue-cache/2"
@@ -226,8 +232,8 @@ def _cached_values(folder: Path, names: list[str]) -> list[tuple[Path, Any]]:
             cached = json.loads(cache_file.read_bytes())
             if cached.get("format") == CACHE_FORMAT and cached.get("key") == key:
                 return [(folder / name, value) for name, value in cached["files"]]
-        except (ImportError, OSError, ValueError, AttributeError, TypeError):
-            pass
+        except (ImportError, OSError, ValueError, AttributeError, TypeError, RuntimeError):
+            pass  # RuntimeError: no home folder to hold the cache
     values: list[tuple[Path, Any]] = []
     for path, data in contents:
         document = loads_yaml(data, str(path))
@@ -286,9 +292,7 @@ def display_key(catalogue: Catalogue) -> tuple[int, tuple[object, ...], tuple[ob
     return rank, natural_key(catalogue.id), natural_key(catalogue.version)
 
 
-def find(
-    catalogues: dict[str, Catalogue], catalogue: str, version: str
-) -> Catalogue | None:
+def find(catalogues: dict[str, Catalogue], catalogue: str, version: str) -> Catalogue | None:
     """The catalogue a versioned citation refers to."""
     exact = catalogues.get(f"{catalogue}@{version}")
     if exact is not None:

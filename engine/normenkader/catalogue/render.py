@@ -6,10 +6,18 @@ from .coverage import STATUSES, CoverageReport
 from .importer import ImportReport
 
 LABELS = {
-    "en": {"covered": "covered", "judgement_only": "judgement-only", "not_covered": "not covered",
-           "uncovered": "UNCOVERED"},
-    "nl": {"covered": "gedekt", "judgement_only": "alleen oordeel", "not_covered": "niet gedekt",
-           "uncovered": "ONGEDEKT"},
+    "en": {
+        "covered": "covered",
+        "judgement_only": "judgement-only",
+        "not_covered": "not covered",
+        "uncovered": "UNCOVERED",
+    },
+    "nl": {
+        "covered": "gedekt",
+        "judgement_only": "alleen oordeel",
+        "not_covered": "niet gedekt",
+        "uncovered": "ONGEDEKT",
+    },
 }
 
 
@@ -60,11 +68,18 @@ def coverage_table(report: CoverageReport, lang: str = "en", show_all: bool = Fa
         lines.append(f"notice: {notice}")
     lines.append("")
     if lang == "nl":
-        lines.append("volledig" if report.complete else "ONVOLLEDIG: onderdelen stil ongedekt, "
-                     "verwijzingen onbekend of roll-upregels fout")
+        lines.append(
+            "volledig"
+            if report.complete
+            else "ONVOLLEDIG: onderdelen stil ongedekt, verwijzingen onbekend of roll-upregels fout"
+        )
     else:
-        lines.append("complete" if report.complete else "INCOMPLETE: items silently uncovered, "
-                     "citations unresolved or roll-up rules broken")
+        lines.append(
+            "complete"
+            if report.complete
+            else "INCOMPLETE: items silently uncovered, "
+            "citations unresolved or roll-up rules broken"
+        )
     return "\n".join(lines) + "\n"
 
 

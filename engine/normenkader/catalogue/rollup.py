@@ -68,9 +68,9 @@ def _rule(entry: Any, where: str) -> Rule:
     if rule not in RULES:
         raise InputError("ROLLUP_INVALID", f"rule must be one of {', '.join(RULES)}", where)
     k = entry.get("k")
-    if (rule == "k_of_n") != (k is not None) or (k is not None and (
-        not isinstance(k, int) or isinstance(k, bool) or k < 1
-    )):
+    if (rule == "k_of_n") != (k is not None) or (
+        k is not None and (not isinstance(k, int) or isinstance(k, bool) or k < 1)
+    ):
         raise InputError("ROLLUP_INVALID", "k_of_n needs a positive integer k (and only it)", where)
     norms = entry.get("norms")
     if norms is not None and (
@@ -84,7 +84,8 @@ def _rule(entry: Any, where: str) -> Rule:
         raise InputError("ROLLUP_INVALID", f"k={k} exceeds the {len(norms)} norms listed", where)
     explain = entry.get("explain")
     if explain is not None and (
-        not isinstance(explain, dict) or set(explain) != {"nl", "en"}
+        not isinstance(explain, dict)
+        or set(explain) != {"nl", "en"}
         or not all(isinstance(v, str) and v.strip() for v in explain.values())
     ):
         raise InputError("ROLLUP_INVALID", "'explain' needs non-empty 'nl' and 'en'", where)
@@ -167,18 +168,21 @@ def decide(
         outcome = "satisfied" if good else "open" if pending else "not_satisfied"
     else:
         k = min(rule.k or 1, len(values))
-        outcome = (
-            "satisfied" if good >= k else "open" if good + pending >= k else "not_satisfied"
-        )
+        outcome = "satisfied" if good >= k else "open" if good + pending >= k else "not_satisfied"
     if not values:
         outcome = "not_satisfied"
     via = None
-    if outcome != "satisfied" and alternative and all(
-        statuses[n] in SATISFIED for n in alternative
+    if (
+        outcome != "satisfied"
+        and alternative
+        and all(statuses[n] in SATISFIED for n in alternative)
     ):
         outcome, via = "satisfied", "alternative"
-    stops = [statuses[n] for n in considered if severities.get(n) == "blocker"
-             and statuses[n] in BLOCKER_STOPS]
+    stops = [
+        statuses[n]
+        for n in considered
+        if severities.get(n) == "blocker" and statuses[n] in BLOCKER_STOPS
+    ]
     if any(s in BAD for s in stops):
         return "not_satisfied", None
     if stops and outcome == "satisfied":
@@ -237,8 +241,11 @@ def rollup(result: Any, norm_set: Any) -> list[dict[str, Any]]:
         catalogue = catalogues[key[0]]
         item = catalogue.items[key[1]]
         rule = chosen.get(key) or Rule(catalogue.id, item.id, catalogue.version)
-        norms = [n for n in (rule.norms if rule.norms is not None else derived.get(key, []))
-                 if n in statuses and n not in rule.alternative]
+        norms = [
+            n
+            for n in (rule.norms if rule.norms is not None else derived.get(key, []))
+            if n in statuses and n not in rule.alternative
+        ]
         status, via = decide(rule, statuses, severities, norms)
         shown = sorted(set(norms) | {n for n in rule.alternative if n in statuses})
         rows.append(
@@ -255,6 +262,12 @@ def rollup(result: Any, norm_set: Any) -> list[dict[str, Any]]:
             }
         )
     order = {"algoritmekader": 0, "adr-onderzoekskader": 1, "ark-toetsingskader": 2}
-    rows.sort(key=lambda r: (order.get(r["catalogue"], 9), r["catalogue"], r["version"],
-                             natural_key(r["id"])))
+    rows.sort(
+        key=lambda r: (
+            order.get(r["catalogue"], 9),
+            r["catalogue"],
+            r["version"],
+            natural_key(r["id"]),
+        )
+    )
     return rows

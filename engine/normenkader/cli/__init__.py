@@ -98,8 +98,11 @@ def main(argv: list[str] | None = None) -> Any:
     except BrokenPipeError:
         sys.exit(0)
     except Exception as exc:
+        from ..textsafe import visible
+
+        text = visible(" ".join(str(exc).split()))[:500]
         click.echo(
-            f"error INTERNAL: {type(exc).__name__}: {exc} "
+            f"error INTERNAL: {type(exc).__name__}: {text} "
             "(this is a bug in normenkader; please report it with the command you ran)",
             err=True,
         )

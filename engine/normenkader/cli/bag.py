@@ -207,14 +207,9 @@ def verify(
 
 
 def _read_small(path: Path, limit: int = 1 << 20) -> bytes:
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)
-    except OSError as exc:
-        raise InputError("USAGE", exc.strerror or "cannot read", str(path)) from None
-    if len(data) > limit:
-        raise InputError("USAGE", f"larger than {limit} bytes", str(path))
-    return data
+    from ..inputfile import read_input_file
+
+    return read_input_file(path, "USAGE", limit)  # never blocks on a FIFO
 
 
 def _rerun(

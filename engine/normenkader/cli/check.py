@@ -171,6 +171,10 @@ def check(
         raise InputError("USAGE", "--statement needs --sign-key")
     if require_signature and not trusted_keys:
         raise InputError("USAGE", "--require-signature needs --trusted-keys")
+    if statement and sign_key:
+        from ..evidence.signing import load_private_key
+
+        load_private_key(sign_key)  # a bad key is rejected before any report is written
     if fmt is None:
         fmt = SUFFIXES.get(output.suffix.lower(), "terminal") if output else "terminal"
     norm_set = load_norm_set(list(norm_paths) or None, profile, only=list(only) or None)
@@ -204,7 +208,7 @@ def check(
     if output:
         from ..atomic import write_atomic
 
-        write_atomic(output, text)
+        write_atomic(output, text, public=True)
     else:
         _echo(text)
     if statement and sign_key:
@@ -214,7 +218,8 @@ def check(
 
         report = render_any("json", result, lang=lang, norm_set=norm_set)
         data = report.encode("utf-8") if isinstance(report, str) else report
-        write_atomic(statement, result_statement(result.to_dict(), data, sign_key, lang=lang))
+        statement_bytes = result_statement(result.to_dict(), data, sign_key, lang=lang)
+        write_atomic(statement, statement_bytes, public=True)
     sys.exit(exit_code(result, statuses, min_severity, ignore))
 
 

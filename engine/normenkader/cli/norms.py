@@ -116,6 +116,6 @@ def schema(output: Path | None) -> None:
     if output:
         from ..atomic import write_atomic
 
-        write_atomic(output, text)
+        write_atomic(output, text, public=True)
     else:
         click.echo(text, nl=False)

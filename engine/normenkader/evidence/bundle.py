@@ -84,11 +84,15 @@ def bundle_digest(files: dict[str, FileRecord]) -> str:
 
     Paths are ASCII-safe strings and values are strings and integers, for which Python's
     compact, key-sorted JSON with ``ensure_ascii=False`` is byte-identical to RFC 8785.
+
+    ``files`` is a staged payload: the detached ``signatures/`` were already split off by
+    staging (working folder and zip) or lie outside ``data/`` (bag), so every file given is
+    covered. Filtering ``signatures/`` here again would leave a bag's payload folder
+    ``data/signatures/`` (which bundle.yaml may cite as evidence) outside the signed digest.
     """
     listing = [
         {"path": path, "sha256": record.sha256, "size": record.size}
         for path, record in sorted(files.items())
-        if not path.startswith("signatures/")
     ]
     canonical = json.dumps(listing, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -121,6 +125,7 @@ def open_bundle(source: Path, limits: Limits | None = None, workdir: Path | None
         raise InputError("MANIFEST_INVALID", "bundle.yaml must be a mapping", display)
     _check_ids(doc)  # before the schema, so look-alike characters get their own code
     _validate_manifest(doc, display)
+    _check_dates(doc)
     items: dict[str, EvidenceItem] = {}
     for index, entry in enumerate(manifest.get("evidence") or []):
         pointer = f"/evidence/{index}"
@@ -175,6 +180,33 @@ def _validate_manifest(doc: Document, display: str) -> None:
         pointer = "".join("/" + str(p) for p in parts)
         message = " ".join(error.message.split())[:200]
         raise InputError("MANIFEST_INVALID", f"{pointer or '/'}: {message}", doc.where(pointer))
+
+
+def _check_dates(doc: Document) -> None:
+    """The schema checks the shape of dates; reject impossible ones (2026-02-30, or a
+    date-time whose UTC form falls outside years 1..9999) before anything computes with them."""
+    from ..timeutil import parse_date
+
+    manifest = doc.value
+    pointers = ["/bundle/submitted", "/system/go_live"]
+    for index, entry in enumerate(manifest.get("evidence") or []):
+        pointers.append(f"/evidence/{index}/date")
+        if isinstance(entry.get("approved_by"), dict):
+            pointers.append(f"/evidence/{index}/approved_by/date")
+    for pointer in pointers:
+        value: Any = manifest
+        for part in pointer.strip("/").split("/"):
+            value = value.get(part) if isinstance(value, dict) else value[int(part)]
+            if value is None:
+                break
+        if value is None:
+            continue
+        try:
+            parse_date(str(value))
+        except ValueError:
+            raise InputError(
+                "MANIFEST_INVALID", f"{pointer}: {value!r} is not a valid date", doc.where(pointer)
+            ) from None
 
 
 def _long_list(value: Any, limit: int) -> tuple[str, int] | None:

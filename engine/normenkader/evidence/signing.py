@@ -86,12 +86,9 @@ def public_key_text(public_pem: bytes) -> str:
 
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError("KEY_INVALID", exc.strerror or "cannot read key", str(path)) from None
-    if len(data) > 64 << 10:
-        raise InputError("KEY_INVALID", "key file too large", str(path))
+    from ..inputfile import read_input_file
+
+    data = read_input_file(Path(path), "KEY_INVALID", 64 << 10)
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:
@@ -148,12 +145,9 @@ def _date(value: Any, where: str) -> date:
 
 
 def load_trusted_keys(path: Path) -> list[TrustedKey]:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError("TRUSTED_KEYS_INVALID", exc.strerror or "cannot read", str(path)) from None
-    if len(data) > 1 << 20:
-        raise InputError("TRUSTED_KEYS_INVALID", "trusted-keys file too large", str(path))
+    from ..inputfile import read_input_file
+
+    data = read_input_file(Path(path), "TRUSTED_KEYS_INVALID", 1 << 20)
     doc = loads_yaml(data, str(path))
     value = doc.value
     if (

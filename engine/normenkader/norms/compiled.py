@@ -26,6 +26,7 @@ from ..yamlio import Document, loads_yaml
 from .profiles import Profile, load_profile, with_prerequisites
 
 CACHE_FORMAT = "normset-cache/1"
+MAX_NORM_FILE_BYTES = 8 * 1024 * 1024
 
 
 @dataclass
@@ -115,6 +116,19 @@ def norm_files(paths: list[Path]) -> list[Path]:
     return sorted(found)
 
 
+def read_norm_files(files: list[Path]) -> list[tuple[Path, bytes]]:
+    """The bytes of each norm file; a FIFO, folder or oversized file is a load error."""
+    from ..inputfile import read_input_file
+
+    contents: list[tuple[Path, bytes]] = []
+    for path in files:
+        try:
+            contents.append((path, read_input_file(path, "NORM_INVALID", MAX_NORM_FILE_BYTES)))
+        except InputError as exc:
+            raise NormLoadError([exc.line().removeprefix("error NORM_INVALID: ")]) from None
+    return contents
+
+
 def _is_norm_file(candidate: Path, root: Path) -> bool:
     if candidate.name.endswith(".test.yaml"):
         return False
@@ -146,7 +160,7 @@ def load_norm_set(
     files = norm_files(paths or default_paths())
     if not files:
         raise NormLoadError(["no norm files found"])
-    contents = [(path, path.read_bytes()) for path in files]
+    contents = read_norm_files(files)
     key = _cache_key(contents)
     if use_cache is None:
         use_cache = os.environ.get("NORMENKADER_NO_CACHE", "") == ""
@@ -411,10 +425,10 @@ _SAFE_KEY = re.compile(r"^[0-9a-f]{64}$")
 
 
 def _read_cache(key: str) -> list[dict[str, Any]] | None:
-    path = cache_dir() / f"normset-{key}.json"
     try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        # no HOME (a container with an arbitrary uid) makes Path.home() raise RuntimeError
+        data = json.loads((cache_dir() / f"normset-{key}.json").read_bytes())
+    except (OSError, ValueError, RuntimeError):
         return None
     if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("key") != key:
         return None
@@ -425,8 +439,8 @@ def _read_cache(key: str) -> list[dict[str, Any]] | None:
 def _write_cache(key: str, validated: list[dict[str, Any]]) -> None:
     if not _SAFE_KEY.match(key):  # pragma: no cover
         return
-    folder = cache_dir()
     try:
+        folder = cache_dir()
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         from ..atomic import write_atomic
 

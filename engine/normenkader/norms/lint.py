@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError, NormLoadError
-from .compiled import default_paths, norm_files, validate_documents
+from .compiled import default_paths, norm_files, read_norm_files, validate_documents
 from .profiles import available_profiles, load_profile
 
 
@@ -17,7 +17,7 @@ def lint(paths: list[Path] | None = None) -> tuple[int, list[str]]:
         return 0, exc.problems
     problems: list[str] = []
     try:
-        validated = validate_documents([(path, path.read_bytes()) for path in files])
+        validated = validate_documents(read_norm_files(files))
     except NormLoadError as exc:
         return len(files), exc.problems
     if not paths:

@@ -52,6 +52,21 @@ class Effective(_Strict):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
+    @field_validator("from_", "until")
+    @classmethod
+    def _real_date(cls, value: str | None) -> str | None:
+        if value is not None:
+            from datetime import date
+
+            date.fromisoformat(value)  # ValueError for 2026-02-30
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Effective:
+        if self.until is not None and self.until < self.from_:
+            raise ValueError("effective.until is before effective.from")
+        return self
+
 
 class EvidenceSpec(_Strict):
     """A named input of the norm."""
@@ -64,6 +79,15 @@ class EvidenceSpec(_Strict):
     """Older than this (ISO 8601 period, e.g. P2Y) at the as-of date counts as stale."""
     optional: bool = False
     """Absent optional evidence binds null instead of making the norm missing."""
+
+    @field_validator("max_age")
+    @classmethod
+    def _period(cls, value: str | None) -> str | None:
+        if value is not None:
+            from ..timeutil import parse_period
+
+            parse_period(value)  # ValueError for "P"
+        return value
 
 
 def _check_union() -> Any:

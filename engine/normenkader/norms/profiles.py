@@ -89,18 +89,46 @@ def with_prerequisites(norms: dict[str, CompiledNorm], chosen: set[str]) -> set[
     return wanted
 
 
+def _json_type(value: Any) -> str:
+    """JSON type name, so a tailored param keeps the type of the norm's default."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    names: dict[type, str] = {str: "string", list: "list", dict: "mapping"}
+    return names.get(type(value), type(value).__name__)
+
+
 def _tailor(norm: CompiledNorm, tailoring: dict[str, Any], where: str) -> CompiledNorm:
+    from ..timeutil import parse_period
+
     params = copy.deepcopy(norm.params)
+    for key in ("params", "max_age"):
+        if not isinstance(tailoring.get(key) or {}, dict):
+            raise InputError("PROFILE_INVALID", f"{norm.id}: {key} must be a mapping", where)
     for name, value in (tailoring.get("params") or {}).items():
         if name not in params:
             raise InputError("PROFILE_INVALID", f"{norm.id} has no param {name!r}", where)
+        if params[name] is not None and _json_type(value) != _json_type(params[name]):
+            raise InputError(
+                "PROFILE_INVALID",
+                f"{norm.id} param {name!r} must be a {_json_type(params[name])} "
+                f"like its default, not a {_json_type(value)}",
+                where,
+            )
         params[name] = value
     evidence = dict(norm.evidence)
     for name, period in (tailoring.get("max_age") or {}).items():
         if name not in evidence:
             raise InputError("PROFILE_INVALID", f"{norm.id} has no evidence {name!r}", where)
-        if not isinstance(period, str) or not _PERIOD.match(period):
-            raise InputError("PROFILE_INVALID", f"max_age {period!r} is not a period", where)
+        try:
+            if not isinstance(period, str) or not _PERIOD.match(period):
+                raise ValueError(period)
+            parse_period(period)
+        except ValueError:
+            raise InputError(
+                "PROFILE_INVALID", f"max_age {period!r} is not a period", where
+            ) from None
         evidence[name] = replace(evidence[name], max_age=period)
     tailored = replace(norm, params=params, evidence=evidence)
     tailored.compile()
@@ -124,7 +152,9 @@ def load_profile(name: str | None) -> Profile:
         if not re.match(r"^[a-z0-9][a-z0-9-]{0,63}$", name) or not path.is_file():
             known = ", ".join(available_profiles())
             raise InputError("PROFILE_UNKNOWN", f"unknown profile {name!r} (known: {known})")
-    document = loads_yaml(path.read_bytes(), str(path))
+    from ..inputfile import read_input_file
+
+    document = loads_yaml(read_input_file(path, "PROFILE_INVALID", 8 << 20), str(path))
     data = document.value
     if not isinstance(data, dict):
         raise InputError("PROFILE_INVALID", "a profile must be a mapping", document.where())

@@ -204,9 +204,27 @@ def _cell(value: Any) -> Markup:
     return _scalar(value)
 
 
+def _visible(value: Any) -> Any:
+    """Bundle text with control, bidi and invisible characters shown as ``\\uXXXX``
+    (a U+202E in a feature name must not reorder what the supervisor reads)."""
+    from ..textsafe import visible_block
+
+    if isinstance(value, Markup):
+        return value
+    if isinstance(value, str):
+        return visible_block(value)
+    if isinstance(value, dict):
+        return {_visible(k): _visible(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_visible(v) for v in value]
+    return value
+
+
 def show(value: Any, depth: int = 0) -> Markup:
     """Render measured values generically: records as tables (e.g. per-group metrics),
     mappings as key/value tables, nested structures as nested blocks."""
+    if depth == 0:
+        value = _visible(value)
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         records = [_flatten(record) for record in value]
         if all(_is_flat(cell) for record in records for cell in record.values()):
@@ -252,6 +270,7 @@ def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(Path(__file__).with_name("templates"))),
         autoescape=True,
+        finalize=_visible,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -74,13 +74,21 @@ def _rule(finding: Finding, norm_set: NormSet | None, lang: str) -> dict[str, An
     return rule
 
 
+def _uri(path: str) -> str:
+    """A bundle path as a relative URI reference: a name may hold ``#``, ``%``, ``?``,
+    spaces or non-ASCII letters, which SARIF consumers would misread unencoded."""
+    from urllib.parse import quote
+
+    return quote(path, safe="/")
+
+
 def _locations(finding: Finding) -> list[dict[str, Any]]:
     locations = []
     for use in finding.evidence:
         if not use.path:
             continue
         location: dict[str, Any] = {
-            "physicalLocation": {"artifactLocation": {"uri": use.path, "uriBaseId": BASE}},
+            "physicalLocation": {"artifactLocation": {"uri": _uri(use.path), "uriBaseId": BASE}},
             "message": {"text": f"{use.name}: {use.id} ({use.kind})"},
         }
         if use.read:
@@ -182,7 +190,7 @@ def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None)
         },
         "artifacts": [
             {
-                "location": {"uri": path, "uriBaseId": BASE},
+                "location": {"uri": _uri(path), "uriBaseId": BASE},
                 "hashes": {"sha-256": digest},
             }
             for path, digest in sorted(artifacts.items())
