@@ -18,7 +18,7 @@ import yaml
 
 from ..atomic import write_atomic
 from ..errors import InputError
-from .model import FIELDS, FORMAT, SECTIONS, Catalogue, Item, parse_catalogue
+from .model import FIELDS, FORMAT, HEADER_ORDER, SECTIONS, Catalogue, Item, parse_catalogue
 from .upstream import AK, Snapshot, natural_key
 
 #: Defaults for catalogues that do not exist yet (a first import into an empty folder).
@@ -233,19 +233,7 @@ def _field_order(name: str) -> int:
 
 
 def _header_order(header: dict[str, Any]) -> list[str]:
-    order = [
-        "format",
-        "catalogue",
-        "version",
-        "title",
-        "description",
-        "licence",
-        "notice",
-        "source",
-        "accept_versions",
-        "note",
-    ]
-    return [k for k in order if k in header]
+    return [k for k in HEADER_ORDER if k in header]
 
 
 GENERATED = (

@@ -47,20 +47,20 @@ FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "item": (frozenset({"perspective"}), frozenset({"title", "note"})),
     "article": (frozenset({"instrument"}), frozenset({"title", "note"})),
 }
-HEADER = frozenset(
-    {
-        "format",
-        "catalogue",
-        "version",
-        "title",
-        "description",
-        "licence",
-        "notice",
-        "source",
-        "accept_versions",
-        "note",
-    }
+#: Header keys of a catalogue file, in the order the importer writes them.
+HEADER_ORDER = (
+    "format",
+    "catalogue",
+    "version",
+    "title",
+    "description",
+    "licence",
+    "notice",
+    "source",
+    "accept_versions",
+    "note",
 )
+HEADER = frozenset(HEADER_ORDER)
 #: Files in the catalogue folder that are not catalogues.
 NOT_CATALOGUES = frozenset({"rollups.yaml", "judgement-only.yaml"})
 
