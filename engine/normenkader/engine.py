@@ -156,16 +156,10 @@ def evaluate(norm_set: NormSet, bundle: Bundle, options: Options) -> Result:
         if policy is not None:
             result.notices.extend(policy.notices())
     result.notices.sort(key=lambda n: (str(n.get("norm_id", "")), str(n.get("code", ""))))
-    result.requirements = _rollup(result, norm_set)
+    from .catalogue.rollup import rollup
+
+    result.requirements = rollup(result, norm_set)
     return result
-
-
-def _rollup(result: Result, norm_set: NormSet) -> list[dict[str, Any]]:
-    try:
-        from .catalogue.rollup import rollup
-    except ImportError:
-        return []
-    return rollup(result, norm_set)
 
 
 def _base_finding(
