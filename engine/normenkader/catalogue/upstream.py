@@ -23,6 +23,7 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -225,6 +226,26 @@ def _ai_act(meta: dict[str, Any]) -> dict[str, list[str]] | None:
     return dict(sorted(tags.items())) or None
 
 
+def _pages(
+    folder: Path, prefix: str, what: str, snapshot: Snapshot
+) -> Iterator[tuple[Path, dict[str, Any], str, str]]:
+    """Pages of one folder with a valid, first-seen id; skipped pages become warnings."""
+    seen: set[str] = set()
+    for path in sorted(folder.glob("*.md")):
+        if path.name == "index.md":
+            continue
+        meta, body = front_matter(path)
+        ident = str(meta.get("id", ""))
+        if not ident.startswith(prefix):
+            snapshot.warnings.append(f"{path.name}: no {what} id; skipped")
+            continue
+        if ident in seen:
+            snapshot.warnings.append(f"{path.name}: duplicate id {ident}; later page ignored")
+            continue
+        seen.add(ident)
+        yield path, meta, body, ident
+
+
 def _read_algoritmekader(folder: Path, snapshot: Snapshot) -> None:
     dirs = _ak_dirs(folder)
     assert dirs is not None
@@ -232,17 +253,7 @@ def _read_algoritmekader(folder: Path, snapshot: Snapshot) -> None:
     requirements: dict[str, dict[str, Any]] = {}
     by_stem: dict[str, str] = {}
     articles: dict[str, dict[str, Any]] = {}
-    for path in sorted(req_dir.glob("*.md")):
-        if path.name == "index.md":
-            continue
-        meta, body = front_matter(path)
-        ident = str(meta.get("id", ""))
-        if not ident.startswith(REQ_PREFIX):
-            snapshot.warnings.append(f"{path.name}: no requirement id; skipped")
-            continue
-        if ident in requirements:
-            snapshot.warnings.append(f"{path.name}: duplicate id {ident}; later page ignored")
-            continue
+    for path, meta, body, ident in _pages(req_dir, REQ_PREFIX, "requirement", snapshot):
         by_stem[path.stem] = ident
         legal = law_ids_of_page(body)
         for article in legal:
@@ -257,17 +268,7 @@ def _read_algoritmekader(folder: Path, snapshot: Snapshot) -> None:
     measures: dict[str, dict[str, Any]] = {}
     adr_seen: dict[str, None] = {}
     ark_seen: dict[str, None] = {}
-    for path in sorted(mtr_dir.glob("*.md")):
-        if path.name == "index.md":
-            continue
-        meta, _ = front_matter(path)
-        ident = str(meta.get("id", ""))
-        if not ident.startswith(MTR_PREFIX):
-            snapshot.warnings.append(f"{path.name}: no measure id; skipped")
-            continue
-        if ident in measures:
-            snapshot.warnings.append(f"{path.name}: duplicate id {ident}; later page ignored")
-            continue
+    for path, meta, _, ident in _pages(mtr_dir, MTR_PREFIX, "measure", snapshot):
         links: list[str] = []
         for stem in _strings(meta.get("vereiste")):
             target = by_stem.get(stem) or _req_from_stem(stem, requirements)
