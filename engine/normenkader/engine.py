@@ -43,6 +43,8 @@ class Policy(Protocol):
 
 @dataclass
 class Options:
+    """How to evaluate: the as-of date and the waiver and judgement policies."""
+
     as_of: date
     waivers: Policy | None = None
     judgements: Policy | None = None
@@ -281,7 +283,7 @@ def _evaluate_norm(
     resolved: dict[str, EvidenceItem | None] = {}
     uses: list[EvidenceUse] = []
     problems: list[tuple[Reason, str, str]] = []
-    sources = norm.expression_sources()
+    reads = _pointers_read(list(norm.evidence), norm.expression_sources())
     for name, spec in norm.evidence.items():
         item, reason, problem = _resolve(bundle, spec, as_of)
         if item is not None:
@@ -293,7 +295,7 @@ def _evaluate_norm(
                     path=item.path,
                     sha256=item.record.sha256,
                     date=item.date.isoformat() if item.date else None,
-                    read=_pointers_read(name, sources),
+                    read=reads.get(name, []),
                     problem=problem,
                 )
             )
@@ -458,20 +460,36 @@ def _resolve(
     return chosen, None, None
 
 
-def _pointers_read(name: str, sources: list[str]) -> list[str]:
-    """JSON pointers of the fields an expression reads from evidence ``name``.
+_CHAIN = re.compile(r"((?:\.[A-Za-z_][A-Za-z0-9_]*)*)(\()?")
 
-    ``model_card.features.all(f, ...)`` reads ``/features``; method calls are not fields.
+
+def _pointers_read(names: list[str], sources: list[str]) -> dict[str, list[str]]:
+    """Per evidence name, the JSON pointers of the fields the expressions read from it.
+
+    ``model_card.features.all(f, ...)`` reads ``/features`` of ``model_card``; method calls
+    are not fields. Names are found with ``str.find`` (most norms name one or two inputs),
+    and only an occurrence that is a whole identifier counts.
     """
-    pattern = re.compile(rf"(?<![\w.]){re.escape(name)}((?:\.[A-Za-z_][A-Za-z0-9_]*)*)(\()?")
-    pointers: set[str] = set()
-    for source in sources:
-        for match in pattern.finditer(source):
-            parts = [p for p in match.group(1).split(".") if p]
-            if match.group(2) and parts:  # the last segment is a method call
-                parts = parts[:-1]
-            pointers.add("/" + "/".join(parts) if parts else "")
-    return sorted(pointers)
+    found: dict[str, list[str]] = {}
+    for name in names:
+        pointers: set[str] = set()
+        for source in sources:
+            start = source.find(name)
+            while start != -1:
+                end = start + len(name)
+                before = source[start - 1] if start else " "
+                after = source[end] if end < len(source) else " "
+                if not (before.isalnum() or before in "_.") and not (
+                    after.isalnum() or after == "_"
+                ):
+                    match = _CHAIN.match(source, end)
+                    parts = [p for p in match.group(1).split(".") if p] if match else []
+                    if match and match.group(2) and parts:  # the last segment is a method call
+                        parts = parts[:-1]
+                    pointers.add("/" + "/".join(parts) if parts else "")
+                start = source.find(name, end)
+        found[name] = sorted(pointers)
+    return found
 
 
 def _show(value: Any) -> str:

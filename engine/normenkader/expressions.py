@@ -62,6 +62,11 @@ class CelSyntaxError(Exception):
         return f"{self.line}:{self.column}: {self.message}"
 
 
+#: Compiled programs by source: norms share conditions such as their applies_if, and a
+#: program is immutable, so each distinct source is compiled once per process.
+_PROGRAMS: dict[str, Any] = {}
+
+
 class Expression:
     """A CEL expression, compiled on first use (or at once with ``strict=True``).
 
@@ -80,8 +85,12 @@ class Expression:
 
     def _compile(self) -> Any:
         if self._program is None:
+            program = _PROGRAMS.get(self.source)
+            if program is not None:
+                self._program = program
+                return program
             try:
-                self._program = cel_module().compile(self.source)
+                self._program = _PROGRAMS[self.source] = cel_module().compile(self.source)
             except ValueError as exc:
                 text = str(exc)
                 match = _POSITION.search(text)

@@ -94,6 +94,8 @@ class CheckResult:
 
 @dataclass
 class Finding:
+    """The verdict on one norm for one bundle, with its legal source and evidence."""
+
     norm_id: str
     set: str
     title: Text
@@ -121,6 +123,8 @@ class Finding:
 
 @dataclass
 class Result:
+    """Everything one evaluation produced: findings, roll-ups and what they depend on."""
+
     engine: dict[str, str]
     norm_set: dict[str, Any]  # digest, profile, count
     as_of: str

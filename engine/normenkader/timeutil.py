@@ -16,6 +16,8 @@ _DURATION = re.compile(r"^P(?:(\d{1,4})Y)?(?:(\d{1,5})M)?(?:(\d{1,5})W)?(?:(\d{1
 
 @dataclass(frozen=True)
 class Period:
+    """A calendar period (ISO 8601 years, months, weeks as days, days)."""
+
     years: int = 0
     months: int = 0
     days: int = 0

@@ -61,7 +61,7 @@ def from_norm_set(norm_set: Any) -> dict[str, NormInfo]:
     """NormInfo for every norm of a loaded NormSet (anything with ``.norms``)."""
     infos: dict[str, NormInfo] = {}
     for norm in norm_set.norms.values():
-        kinds = tuple(str(getattr(c, "kind", "")) for c in getattr(norm, "check_configs", []))
+        kinds = tuple(str(data.get("kind", "")) for data in getattr(norm, "check_data", []))
         infos[norm.id] = NormInfo(
             id=norm.id,
             severity=str(norm.severity),

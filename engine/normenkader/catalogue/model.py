@@ -203,7 +203,7 @@ def _state(folder: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in catalogue_files(folder))
 
 
-CACHE_FORMAT = "catalogue-cache/2"
+CACHE_FORMAT = "catalogue-cache/3"
 
 
 def _cached_values(folder: Path, names: list[str]) -> list[tuple[Path, Any]]:
@@ -213,45 +213,23 @@ def _cached_values(folder: Path, names: list[str]) -> list[tuple[Path, Any]]:
     the same values a few ms. The cache holds values that already passed ``parse_catalogue``.
     """
     import hashlib
-    import json
-    import os
+
+    from .. import cache
 
     contents = [(folder / name, (folder / name).read_bytes()) for name in names]
-    digest = hashlib.sha256(CACHE_FORMAT.encode())
+    parts: list[str | bytes] = []
     for path, data in contents:
-        digest.update(path.name.encode("utf-8", "surrogateescape") + b"\0")
-        digest.update(hashlib.sha256(data).digest())
-    key = digest.hexdigest()
-    use_cache = os.environ.get("NORMENKADER_NO_CACHE", "") == ""
-    cache_file: Path | None = None
-    if use_cache:
-        try:
-            from ..norms.compiled import cache_dir
-
-            cache_file = cache_dir() / f"catalogues-{key}.json"
-            cached = json.loads(cache_file.read_bytes())
-            if cached.get("format") == CACHE_FORMAT and cached.get("key") == key:
-                return [(folder / name, value) for name, value in cached["files"]]
-        except (ImportError, OSError, ValueError, AttributeError, TypeError, RuntimeError):
-            pass  # RuntimeError: no home folder to hold the cache
+        parts += [path.name, hashlib.sha256(data).digest()]
+    key = cache.make_key(CACHE_FORMAT, parts)
+    cached = cache.read("catalogues", CACHE_FORMAT, key)
+    if isinstance(cached, list):
+        return [(folder / name, value) for name, value in cached]
     values: list[tuple[Path, Any]] = []
     for path, data in contents:
         document = loads_yaml(data, str(path))
         parse_catalogue(document, path)  # raise on an invalid file before caching it
         values.append((path, document.value))
-    if cache_file is not None:
-        try:
-            from ..atomic import write_atomic
-
-            cache_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            payload = {
-                "format": CACHE_FORMAT,
-                "key": key,
-                "files": [[path.name, value] for path, value in values],
-            }
-            write_atomic(cache_file, json.dumps(payload, ensure_ascii=False))  # keep key order
-        except Exception:  # a read-only home must not break a run
-            pass
+    cache.write("catalogues", CACHE_FORMAT, key, [[path.name, value] for path, value in values])
     return values
 
 

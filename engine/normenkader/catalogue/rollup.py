@@ -16,6 +16,10 @@ satisfied; ``not_applicable`` norms are left out (all of them not applicable: th
 ``open``. A blocker-severity norm that is fail, missing, blocked or review keeps the item
 from ``satisfied`` whatever the rule or alternative says (an attestation never overrides a
 legal hard line).
+
+Which items a norm set touches, under which rule, does not depend on the bundle: that
+*plan* is built once per norm set, catalogue state and rules file, and cached (see
+``cache``), so a ``check`` run only applies ``decide`` to the statuses it found.
 """
 
 from __future__ import annotations
@@ -23,13 +27,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
-from ..yamlio import load_structured
-from .citations import NormInfo, from_norm_set
-from .model import ROLLUP_TYPES, Catalogue, catalogues_dir, find, load_catalogues
-from .upstream import natural_key
+
+if TYPE_CHECKING:
+    from .citations import NormInfo
+    from .model import Catalogue
 
 RULES_FORMAT = "normenkader-rollups/1"
 RULES = ("all", "any", "k_of_n")
@@ -41,6 +45,8 @@ BLOCKER_STOPS = frozenset({"fail", "missing", "blocked", "review"})
 
 @dataclass(frozen=True)
 class Rule:
+    """How the norms of one catalogue item decide its status (all, any, k_of_n)."""
+
     catalogue: str
     id: str
     version: str
@@ -103,6 +109,8 @@ def _rule(entry: Any, where: str) -> Rule:
 
 def load_rules(path: Path | None = None) -> list[Rule]:
     """The roll-up rules (``norms/catalogues/rollups.yaml``); absent file: defaults only."""
+    from .model import catalogues_dir
+
     path = path or catalogues_dir() / "rollups.yaml"
     if not path.is_file():
         return []
@@ -111,6 +119,8 @@ def load_rules(path: Path | None = None) -> list[Rule]:
 
 @lru_cache(maxsize=4)
 def _load_rules(path: str, _mtime: int) -> tuple[Rule, ...]:
+    from ..yamlio import load_structured
+
     doc = load_structured(Path(path))
     data = doc.value
     if not isinstance(data, dict) or data.get("format") != RULES_FORMAT:
@@ -129,6 +139,8 @@ def rule_problems(
     rules: list[Rule], catalogues: dict[str, Catalogue], norms: dict[str, NormInfo]
 ) -> list[str]:
     """Rules naming unknown items or norms, or alternatives without an attestation check."""
+    from .model import find
+
     problems: list[str] = []
     for rule in rules:
         target = find(catalogues, rule.catalogue, rule.version)
@@ -190,70 +202,130 @@ def decide(
     return outcome, via
 
 
-_INDEX: dict[tuple[str, int], dict[str, list[tuple[str, str]]]] = {}
+PLAN_FORMAT = "rollup-plan/1"
+#: Display order of the catalogues in the roll-up table (others follow by id).
+ORDER = {"algoritmekader": 0, "adr-onderzoekskader": 1, "ark-toetsingskader": 2}
 
 
-def _resolved(norm_set: Any, catalogues: dict[str, Catalogue]) -> dict[str, list[tuple[str, str]]]:
-    """Norm id -> the (catalogue key, item id) roll-up items it derives from; once per set."""
-    key = (str(getattr(norm_set, "digest", id(norm_set))), id(catalogues))
-    cached = _INDEX.get(key)
-    if cached is not None:
+def plan(norm_set: Any) -> list[dict[str, Any]]:
+    """Every catalogue item the norm set can roll up into, in display order (cached)."""
+    import hashlib
+    import os
+
+    from .. import cache
+    from ..resources import norms_dir
+
+    folder = norms_dir() / "catalogues"
+    names = sorted(n for n in os.listdir(folder) if n.endswith(".yaml")) if folder.is_dir() else []
+    parts: list[str | bytes] = [str(getattr(norm_set, "digest", ""))]
+    for name in names:
+        parts += [name, hashlib.sha256((folder / name).read_bytes()).digest()]
+    key = cache.make_key(PLAN_FORMAT, parts)
+    cached = cache.read("rollup", PLAN_FORMAT, key)
+    if isinstance(cached, list):
         return cached
-    index: dict[str, list[tuple[str, str]]] = {}
-    for norm_id, info in from_norm_set(norm_set).items():
-        targets: list[tuple[str, str]] = []
+    built = build_plan(norm_set)
+    if getattr(norm_set, "digest", None):
+        cache.write("rollup", PLAN_FORMAT, key, built)
+    return built
+
+
+def build_plan(norm_set: Any) -> list[dict[str, Any]]:
+    from .citations import from_norm_set
+    from .model import ROLLUP_TYPES, find, load_catalogues
+    from .upstream import natural_key
+
+    catalogues = load_catalogues()
+    infos = from_norm_set(norm_set)
+    derived: dict[tuple[str, str], list[str]] = {}
+    for norm_id, info in infos.items():
         for citation in info.derived_from:
             target = find(catalogues, citation.catalogue, citation.version)
             if target is None or citation.id not in target.items:
                 continue
             if target.items[citation.id].type in ROLLUP_TYPES:
-                pair = (target.key, citation.id)
-                if pair not in targets:
-                    targets.append(pair)
-        index[norm_id] = targets
-    if len(_INDEX) > 16:
-        _INDEX.clear()
-    _INDEX[key] = index
-    return index
+                norms = derived.setdefault((target.key, citation.id), [])
+                if norm_id not in norms:
+                    norms.append(norm_id)
+    ruled: dict[tuple[str, str], Rule] = {}
+    for rule in load_rules():
+        target = find(catalogues, rule.catalogue, rule.version)
+        if target is None or rule.id not in target.items:
+            continue
+        if (target.key, rule.id) in derived or any(
+            n in infos for n in (*(rule.norms or ()), *rule.alternative)
+        ):
+            ruled[(target.key, rule.id)] = rule
+    entries: list[dict[str, Any]] = []
+    for key in set(derived) | set(ruled):
+        catalogue = catalogues[key[0]]
+        item = catalogue.items[key[1]]
+        explicit = ruled.get(key)
+        entries.append(
+            {
+                "catalogue": catalogue.id,
+                "id": item.id,
+                "version": catalogue.version,
+                "title": dict(item.title) if item.title else {"nl": item.id, "en": item.id},
+                "derived": sorted(derived.get(key, [])),
+                "rule": None
+                if explicit is None
+                else {
+                    "rule": explicit.rule,
+                    "k": explicit.k,
+                    "norms": None if explicit.norms is None else list(explicit.norms),
+                    "alternative": list(explicit.alternative),
+                },
+            }
+        )
+    entries.sort(
+        key=lambda e: (
+            ORDER.get(e["catalogue"], 9),
+            e["catalogue"],
+            e["version"],
+            natural_key(e["id"]),
+        )
+    )
+    return entries
 
 
 def rollup(result: Any, norm_set: Any) -> list[dict[str, Any]]:
     """One row per catalogue item touched by the evaluated norms (contract in the design)."""
-    catalogues = load_catalogues()
-    rules = {(r.catalogue, r.id, r.version): r for r in load_rules()}
     statuses = {f.norm_id: str(getattr(f.status, "value", f.status)) for f in result.findings}
     severities = {f.norm_id: str(f.severity) for f in result.findings}
-    index = _resolved(norm_set, catalogues)
-    derived: dict[tuple[str, str], list[str]] = {}
-    for norm_id in statuses:
-        for pair in index.get(norm_id, ()):
-            derived.setdefault(pair, []).append(norm_id)
-    chosen: dict[tuple[str, str], Rule] = {}
-    for (name, ident, version), rule in rules.items():
-        target = find(catalogues, name, version)
-        if target is None or ident not in target.items:
-            continue
-        listed = (*(rule.norms or ()), *rule.alternative)
-        if (target.key, ident) in derived or any(n in statuses for n in listed):
-            chosen[(target.key, ident)] = rule
     rows: list[dict[str, Any]] = []
-    for key in set(derived) | set(chosen):
-        catalogue = catalogues[key[0]]
-        item = catalogue.items[key[1]]
-        rule = chosen.get(key) or Rule(catalogue.id, item.id, catalogue.version)
+    for entry in plan(norm_set):
+        derived = [n for n in entry["derived"] if n in statuses]
+        spec = entry["rule"]
+        if spec is None:
+            rule = Rule(entry["catalogue"], entry["id"], entry["version"])
+        else:
+            norms = spec["norms"]
+            rule = Rule(
+                entry["catalogue"],
+                entry["id"],
+                entry["version"],
+                rule=spec["rule"],
+                k=spec["k"],
+                norms=None if norms is None else tuple(norms),
+                alternative=tuple(spec["alternative"]),
+            )
+        listed = (*(rule.norms or ()), *rule.alternative)
+        if not derived and not (spec is not None and any(n in statuses for n in listed)):
+            continue
         norms = [
             n
-            for n in (rule.norms if rule.norms is not None else derived.get(key, []))
+            for n in (rule.norms if rule.norms is not None else derived)
             if n in statuses and n not in rule.alternative
         ]
         status, via = decide(rule, statuses, severities, norms)
         shown = sorted(set(norms) | {n for n in rule.alternative if n in statuses})
         rows.append(
             {
-                "catalogue": catalogue.id,
-                "id": item.id,
-                "version": catalogue.version,
-                "title": dict(item.title) if item.title else {"nl": item.id, "en": item.id},
+                "catalogue": entry["catalogue"],
+                "id": entry["id"],
+                "version": entry["version"],
+                "title": dict(entry["title"]),
                 "status": status,
                 "rule": rule.describe(),
                 "alternative": list(rule.alternative),
@@ -261,13 +333,4 @@ def rollup(result: Any, norm_set: Any) -> list[dict[str, Any]]:
                 "norms": {n: statuses[n] for n in shown},
             }
         )
-    order = {"algoritmekader": 0, "adr-onderzoekskader": 1, "ark-toetsingskader": 2}
-    rows.sort(
-        key=lambda r: (
-            order.get(r["catalogue"], 9),
-            r["catalogue"],
-            r["version"],
-            natural_key(r["id"]),
-        )
-    )
     return rows

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ExprConfig:
+    """A CEL expression over the norm's evidence and params that must hold."""
+
     __pydantic_config__ = PYDANTIC_CONFIG
 
     kind: Literal["expr"]

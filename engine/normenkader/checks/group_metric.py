@@ -48,6 +48,8 @@ METRIC_NAMES = tuple(
 
 @dataclass(frozen=True)
 class GroupMetricConfig:
+    """Fairness metrics per group of a decisions dataset, judged against bands."""
+
     __pydantic_config__ = PYDANTIC_CONFIG
 
     kind: Literal["group_metric"]

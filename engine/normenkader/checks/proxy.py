@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ProxyConfig:
+    """Screens decision-data features for proxies of protected attributes (indirect distinction)."""
+
     __pydantic_config__ = PYDANTIC_CONFIG
 
     kind: Literal["proxy"]

@@ -7,6 +7,7 @@ library, renders and exits; every exit code is decided here (design 6.7).
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 from typing import Any
@@ -79,6 +80,10 @@ def fail(error: NormenkaderError) -> None:
 
 def main(argv: list[str] | None = None) -> Any:
     """Console entry point: every failure becomes one line and a stable exit code."""
+    # Modules, classes and functions loaded so far live as long as the process: moving
+    # them to the permanent generation spares every later cyclic-GC pass from scanning
+    # them again (measured: about 3% of a warm ``check`` run's instructions).
+    gc.freeze()
     try:
         return cli.main(args=argv, prog_name="normenkader", standalone_mode=False)
     except click.exceptions.Exit as exc:

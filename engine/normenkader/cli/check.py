@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import os
 import sys
 import tempfile
 from collections.abc import Callable
@@ -135,6 +137,11 @@ def make_limits(kwargs: dict[str, Any]) -> Any:
 @click.option(
     "--color/--no-color", default=None, help="Colour terminal output (default: if a tty)."
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Parse, validate and compile everything afresh; read and write no local cache.",
+)
 @limit_options
 def check(
     bundle: Path,
@@ -156,6 +163,7 @@ def check(
     statement: Path | None,
     sign_key: Path | None,
     color: bool | None,
+    no_cache: bool,
     **limits: Any,
 ) -> None:
     """Evaluate the norms against BUNDLE (working folder, bag folder or zip)."""
@@ -165,6 +173,8 @@ def check(
     from ..norms.compiled import load_norm_set
     from ..report import SUFFIXES, render
 
+    if no_cache:
+        os.environ["NORMENKADER_NO_CACHE"] = "1"  # read by every cache of this process
     day = _as_of(as_of)
     statuses = _fail_on(fail_on)
     if statement and not sign_key:
@@ -178,6 +188,7 @@ def check(
     if fmt is None:
         fmt = SUFFIXES.get(output.suffix.lower(), "terminal") if output else "terminal"
     norm_set = load_norm_set(list(norm_paths) or None, profile, only=list(only) or None)
+    gc.freeze()  # the norm set lives as long as the run: keep it out of later GC passes
     if sys.stderr.isatty():
         from ..datasets.load import set_progress
 

@@ -6,6 +6,12 @@ file, and validates each structured evidence item against its kind's schema. An 
 *manifest* rejects the bundle (exit 3); an invalid *evidence item* does not: the norms that
 need it report ``missing`` (evidence_invalid) with the schema error, which is a finding
 about the organisation's evidence, not a broken input.
+
+Parsing and validation are a pure function of the staged files (their digests), the
+schemas, the limits and this code, so a bundle that opened before is taken from the local
+cache (``cache``): the digest of every file is still computed from the staged bytes, but
+unchanged YAML is not parsed nor validated again. Only a bundle that opened without an
+error is cached, so every rejection is always computed afresh, with its position.
 """
 
 from __future__ import annotations
@@ -14,22 +20,33 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
-from ..yamlio import Document, load_structured, loads_yaml
+from ..resources import schemas_dir
 from .ingest import FileRecord, Limits, StagedTree, stage
-from .schemas import kind_names, kind_schema, manifest_validator, schema_errors
+from .schemas import kind_names, kind_schema
+
+if TYPE_CHECKING:
+    from ..yamlio import Document
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 STRUCTURED_SUFFIXES = (".yaml", ".yml", ".json")
+CACHE_FORMAT = "bundle-cache/1"
+#: Bundles whose structured evidence is larger than this are not cached (the parse is
+#: then dwarfed by the dataset scans, and the cache folder stays small).
+CACHE_MAX_STRUCTURED_BYTES = 32 << 20
 
 
 @dataclass
 class EvidenceItem:
+    """One evidence entry of bundle.yaml with its staged file and parsed content."""
+
     id: str
     kind: str
     form: str  # structured | document | dataset
@@ -45,6 +62,8 @@ class EvidenceItem:
 
 @dataclass
 class Bundle:
+    """An opened bundle: manifest, evidence items and digest."""
+
     source: str
     tree: StagedTree
     manifest: dict[str, Any]
@@ -119,37 +138,54 @@ def open_bundle(source: Path, limits: Limits | None = None, workdir: Path | None
     }.get(tree.form, f"{source}!bundle.yaml")
     if tree.files.get("bundle.yaml", FileRecord(0, "")).size > limits.max_manifest_bytes:
         raise InputError("MANIFEST_TOO_LARGE", f"over {limits.max_manifest_bytes} bytes", display)
-    doc = loads_yaml(manifest_path.read_bytes(), display)
-    manifest = doc.value
-    if not isinstance(manifest, dict):
-        raise InputError("MANIFEST_INVALID", "bundle.yaml must be a mapping", display)
-    _check_ids(doc)  # before the schema, so look-alike characters get their own code
-    _validate_manifest(doc, display)
-    _check_dates(doc)
+    raw = manifest_path.read_bytes()
+    key = _cache_key(tree, limits)
+    cached = _cached(key)
+    where: Callable[[str], str]
+    if cached is not None:
+        manifest, parsed = cached
+        where = _lazy_where(raw, display)
+    else:
+        from ..yamlio import loads_yaml
+
+        doc = loads_yaml(raw, display)
+        manifest = doc.value
+        if not isinstance(manifest, dict):
+            raise InputError("MANIFEST_INVALID", "bundle.yaml must be a mapping", display)
+        _check_ids(doc)  # before the schema, so look-alike characters get their own code
+        _validate_manifest(doc, display)
+        _check_dates(doc)
+        where = doc.where
+        parsed = {}
     items: dict[str, EvidenceItem] = {}
     for index, entry in enumerate(manifest.get("evidence") or []):
         pointer = f"/evidence/{index}"
-        where = doc.where(pointer)
         if entry["id"] in items:
             raise InputError(
-                "DUPLICATE_EVIDENCE_ID", f"evidence id {entry['id']!r} used twice", where
+                "DUPLICATE_EVIDENCE_ID", f"evidence id {entry['id']!r} used twice", where(pointer)
             )
         kind = entry["kind"]
         schema = kind_schema(kind)
         if schema is None:
             known = ", ".join(kind_names())
             raise InputError(
-                "UNKNOWN_EVIDENCE_KIND", f"unknown kind {kind!r} (known: {known})", where
+                "UNKNOWN_EVIDENCE_KIND", f"unknown kind {kind!r} (known: {known})", where(pointer)
             )
-        path = _payload_path(entry["path"], doc.where(pointer + "/path"))
+        path_where = partial(where, pointer + "/path")
+        path = _payload_path(entry["path"], path_where)
         record = tree.files.get(path)
         if record is None:
             raise InputError(
-                "EVIDENCE_FILE_MISSING",
-                f"{path!r} is not in the bundle",
-                doc.where(pointer + "/path"),
+                "EVIDENCE_FILE_MISSING", f"{path!r} is not in the bundle", path_where()
             )
-        items[entry["id"]] = _make_item(entry, path, record, tree, schema, limits)
+        item = _make_item(entry, path, record, tree, schema)
+        if cached is not None:
+            item.content, item.problem = parsed[item.id]["content"], parsed[item.id]["problem"]
+        else:
+            _parse_item(item, schema, limits)
+        items[entry["id"]] = item
+    if cached is None:
+        _store(key, manifest, items)
     return Bundle(
         source=str(source),
         tree=tree,
@@ -157,6 +193,62 @@ def open_bundle(source: Path, limits: Limits | None = None, workdir: Path | None
         items=items,
         digest=bundle_digest(tree.files),
     )
+
+
+def _cache_key(tree: StagedTree, limits: Limits) -> str:
+    """Everything parsing and validation depend on: the files, the schemas, limits, code."""
+    import os
+
+    from .. import cache
+
+    here = Path(__file__).parent
+    code = [*here.glob("*.py"), here.parent / "yamlio.py", here.parent / "timeutil.py"]
+    schemas = []
+    for folder in (schemas_dir(), schemas_dir() / "kinds"):
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.endswith(".json"):
+                    status = entry.stat()
+                    schemas.append((folder.name, entry.name, status.st_size, status.st_mtime_ns))
+    listing = sorted((p, r.size, r.sha256) for p, r in tree.files.items())
+    parts = [cache.code_stamps(code), repr(sorted(schemas)), repr(limits), tree.form]
+    return cache.make_key(CACHE_FORMAT, [*parts, repr(listing)])
+
+
+def _cached(key: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]] | None:
+    from .. import cache
+
+    value = cache.read("bundle", CACHE_FORMAT, key)
+    if not isinstance(value, dict):
+        return None
+    manifest, parsed = value.get("manifest"), value.get("items")
+    if not isinstance(manifest, dict) or not isinstance(parsed, dict):
+        return None
+    entries = manifest.get("evidence") or []
+    if not all(isinstance(parsed.get(entry.get("id")), dict) for entry in entries):
+        return None
+    return manifest, parsed
+
+
+def _store(key: str, manifest: dict[str, Any], items: dict[str, EvidenceItem]) -> None:
+    structured = sum(item.record.size for item in items.values() if item.form == "structured")
+    if structured > CACHE_MAX_STRUCTURED_BYTES:
+        return
+    from .. import cache
+
+    parsed = {i.id: {"content": i.content, "problem": i.problem} for i in items.values()}
+    cache.write("bundle", CACHE_FORMAT, key, {"manifest": manifest, "items": parsed})
+
+
+def _lazy_where(raw: bytes, display: str) -> Callable[[str], str]:
+    """``Document.where`` for a manifest taken from the cache: parsed only if asked."""
+
+    def where(pointer: str) -> str:
+        from ..yamlio import loads_yaml
+
+        return loads_yaml(raw, display).where(pointer)
+
+    return where
 
 
 def _check_ids(doc: Document) -> None:
@@ -172,7 +264,7 @@ def _check_ids(doc: Document) -> None:
 
 
 def _validate_manifest(doc: Document, display: str) -> None:
-    import jsonschema_rs  # noqa: F401  (compiled by manifest_validator)
+    from .schemas import manifest_validator
 
     validator = manifest_validator()
     for error in validator.iter_errors(doc.value):
@@ -226,27 +318,21 @@ def _long_list(value: Any, limit: int) -> tuple[str, int] | None:
     return None
 
 
-def _payload_path(path: str, where: str) -> str:
+def _payload_path(path: str, where: Callable[[], str]) -> str:
     if "\\" in path or path.startswith("/") or ":" in path.split("/")[0]:
-        raise InputError("PATH_INVALID", f"{path!r}: paths are relative and '/'-separated", where)
+        raise InputError("PATH_INVALID", f"{path!r}: paths are relative and '/'-separated", where())
     parts = PurePosixPath(path).parts
     if any(part in ("..", ".") for part in parts) or not parts:
-        raise InputError("PATH_TRAVERSAL", f"{path!r} leaves the bundle", where)
+        raise InputError("PATH_TRAVERSAL", f"{path!r} leaves the bundle", where())
     return "/".join(parts)
 
 
 def _make_item(
-    entry: dict[str, Any],
-    path: str,
-    record: FileRecord,
-    tree: StagedTree,
-    schema: Any,
-    limits: Limits,
+    entry: dict[str, Any], path: str, record: FileRecord, tree: StagedTree, schema: Any
 ) -> EvidenceItem:
     from ..timeutil import parse_date
 
-    when = parse_date(entry["date"]) if entry.get("date") else None
-    item = EvidenceItem(
+    return EvidenceItem(
         id=entry["id"],
         kind=entry["kind"],
         form=schema.form,
@@ -254,20 +340,28 @@ def _make_item(
         file=tree.root / path,
         record=record,
         entry=entry,
-        date=when,
+        date=parse_date(entry["date"]) if entry.get("date") else None,
     )
+
+
+def _parse_item(item: EvidenceItem, schema: Any, limits: Limits) -> None:
+    """Parse and validate one item; what is wrong with it goes to ``item.problem``."""
+    from ..yamlio import load_structured
+    from .schemas import schema_errors
+
+    path, record = item.path, item.record
     if schema.form == "structured":
         if not path.lower().endswith(STRUCTURED_SUFFIXES):
             item.problem = f"kind {item.kind} must be a .yaml, .yml or .json file"
-            return item
+            return
         if record.size > limits.max_manifest_bytes:
             item.problem = f"structured evidence larger than {limits.max_manifest_bytes} bytes"
-            return item
+            return
         try:
             document = load_structured(item.file, path)
         except InputError as exc:
             item.problem = exc.line().removeprefix("error ")
-            return item
+            return
         item.document = document
         item.content = document.value
         too_long = _long_list(document.value, limits.max_list_items)
@@ -277,11 +371,10 @@ def _make_item(
                 f"EVIDENCE_TOO_LARGE: the list at {pointer or '/'} has {length} items; "
                 f"the limit is {limits.max_list_items} (--max-list-items)"
             )
-            return item
+            return
         errors = schema_errors(schema.validator, document.value)
     else:
-        errors = schema_errors(schema.validator, entry)
+        errors = schema_errors(schema.validator, item.entry)
         errors = [f"bundle.yaml entry {item.id}{e}" if e.startswith("/") else e for e in errors]
     if errors:
         item.problem = "; ".join(errors)
-    return item

@@ -75,12 +75,16 @@ RATIO_FLOOR = 1 << 20
 
 @dataclass(frozen=True)
 class FileRecord:
+    """Size and sha256 of one staged payload file."""
+
     size: int
     sha256: str
 
 
 @dataclass
 class StagedTree:
+    """A bundle copied into private staging: payload root, form and per-file records."""
+
     root: Path  # payload root: holds bundle.yaml (staged copy)
     form: str  # folder | bag | zip
     files: dict[str, FileRecord] = field(default_factory=dict)

@@ -3,8 +3,9 @@
 ``load_norm_set`` reads the norm files, validates them (pydantic, on a cache miss only),
 compiles every CEL expression and check, checks the dependency graph, applies a profile,
 and returns a ``NormSet`` in evaluation order. The validated form is cached as JSON keyed
-by the sha256 of the norm files and the engine version, so ``check`` does not import
-pydantic when nothing changed (about 5 ms instead of about 300 ms for the library).
+by the sha256 of the norm files and the engine version (see ``cache``), so ``check``
+imports neither pydantic nor the YAML parser when nothing changed (about 5 ms instead of
+about 300 ms for the library).
 """
 
 from __future__ import annotations
@@ -12,25 +13,27 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import __version__
 from ..checks import CheckConfigError, build, config_from_dict
 from ..errors import InputError, NormLoadError
 from ..expressions import CelSyntaxError, Expression
 from ..resources import norms_dir
-from ..yamlio import Document, loads_yaml
 from .profiles import Profile, load_profile, with_prerequisites
 
-CACHE_FORMAT = "normset-cache/1"
+if TYPE_CHECKING:
+    from ..yamlio import Document
+
+CACHE_FORMAT = "normset-cache/2"
 MAX_NORM_FILE_BYTES = 8 * 1024 * 1024
 
 
 @dataclass
 class EvidenceSpec:
+    """A named evidence input of a norm: kind, optional id and maximum age."""
+
     kind: str
     id: str | None = None
     max_age: str | None = None
@@ -39,6 +42,8 @@ class EvidenceSpec:
 
 @dataclass
 class CompiledNorm:
+    """A validated norm with its expressions and checks ready to evaluate."""
+
     id: str
     title: dict[str, str]
     description: dict[str, str]
@@ -53,13 +58,15 @@ class CompiledNorm:
     requires: list[str] = field(default_factory=list)
     evidence: dict[str, EvidenceSpec] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
-    check_configs: list[Any] = field(default_factory=list)
+    #: the checks in their validated JSON form; configs and checks are built from it
+    check_data: list[dict[str, Any]] = field(default_factory=list)
     review: bool = False
     review_prompt: dict[str, str] | None = None
-    checks: list[Any] = field(default_factory=list)
     condition: Expression | None = None
     #: compile every expression now (lint, validation); else on first use
     strict: bool = False
+    _configs: list[Any] | None = field(default=None, init=False, repr=False, compare=False)
+    _checks: list[Any] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def set(self) -> str:
@@ -74,17 +81,35 @@ class CompiledNorm:
                     f"unknown evidence input {name!r} (declared: {declared})", field
                 )
 
+    @property
+    def check_configs(self) -> list[Any]:
+        """The config dataclass of each check (imports its check kind on first use)."""
+        if self._configs is None:
+            self._configs = [config_from_dict(data) for data in self.check_data]
+        return self._configs
+
+    @property
+    def checks(self) -> list[Any]:
+        """The compiled checks, built on first use: a ``check`` run imports only the check
+        kinds of norms that reach their checks."""
+        if self._checks is None:
+            self._checks = [build(config, self) for config in self.check_configs]
+        return self._checks
+
     def compile(self) -> None:
-        """Build applies_if and every check (raises CelSyntaxError / CheckConfigError)."""
+        """Build applies_if, and in strict mode every check (raises CelSyntaxError or
+        CheckConfigError); otherwise checks are built on first use."""
         self.condition = Expression(self.applies_if, self.strict) if self.applies_if else None
-        self.checks = [build(config, self) for config in self.check_configs]
+        self._checks = None
+        if self.strict:
+            _ = self.checks
 
     def expression_sources(self) -> list[str]:
         """All CEL sources of this norm's checks (for recording what was read)."""
         sources: list[str] = []
-        for config in self.check_configs:
-            for attribute in ("expr", "witness"):
-                value = getattr(config, attribute, None)
+        for data in self.check_data:
+            for key in ("expr", "witness"):
+                value = data.get(key)
                 if isinstance(value, str):
                     sources.append(value)
         return sources
@@ -92,6 +117,8 @@ class CompiledNorm:
 
 @dataclass
 class NormSet:
+    """The norms of one run in evaluation order, with the set's digest and profile."""
+
     norms: dict[str, CompiledNorm]  # evaluation (topological) order
     digest: str
     profile: Profile
@@ -102,18 +129,31 @@ class NormSet:
 
 
 def norm_files(paths: list[Path]) -> list[Path]:
-    """Norm files under the given files/folders (test fixtures excluded), sorted."""
+    """Norm files under the given files/folders, sorted.
+
+    Test cases (``*.test.yaml``), ``fixtures`` folders and hidden folders are left out;
+    symbolic links to folders are not followed.
+    """
     found: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            for candidate in path.rglob("*.yaml"):
-                if _is_norm_file(candidate, path):
-                    found.add(candidate)
+            for folder, subfolders, names in os.walk(path):
+                subfolders[:] = [d for d in subfolders if not _skipped_folder(d)]
+                base = Path(folder)
+                found.update(
+                    base / name
+                    for name in names
+                    if name.endswith(".yaml") and not name.endswith(".test.yaml")
+                )
         elif path.is_file():
             found.add(path)
         else:
             raise NormLoadError([f"{path}: no such norm file or folder"])
     return sorted(found)
+
+
+def _skipped_folder(name: str) -> bool:
+    return name.startswith(".") or name == "fixtures"
 
 
 def read_norm_files(files: list[Path]) -> list[tuple[Path, bytes]]:
@@ -127,13 +167,6 @@ def read_norm_files(files: list[Path]) -> list[tuple[Path, bytes]]:
         except InputError as exc:
             raise NormLoadError([exc.line().removeprefix("error NORM_INVALID: ")]) from None
     return contents
-
-
-def _is_norm_file(candidate: Path, root: Path) -> bool:
-    if candidate.name.endswith(".test.yaml"):
-        return False
-    relative = candidate.relative_to(root).parts
-    return not any(part.startswith(".") or part == "fixtures" for part in relative[:-1])
 
 
 def default_paths() -> list[Path]:
@@ -162,13 +195,20 @@ def load_norm_set(
         raise NormLoadError(["no norm files found"])
     contents = read_norm_files(files)
     key = _cache_key(contents)
+    from .. import cache
+
     if use_cache is None:
-        use_cache = os.environ.get("NORMENKADER_NO_CACHE", "") == ""
-    validated = _read_cache(key) if use_cache else None
-    if validated is None:
+        use_cache = cache.enabled()
+    cached = cache.read("normset", CACHE_FORMAT, key) if use_cache else None
+    if isinstance(cached, dict):
+        validated, digests = cached["norms"], cached["digests"]
+    else:
         validated = validate_documents(contents)
+        digests = {data["id"]: norm_digest(data) for data in validated}
         if use_cache:
-            _write_cache(key, validated)
+            # no sort_keys: declaration order (evidence inputs, params) is part of the norm
+            # and must read back exactly as validated, or warm and cold runs would differ
+            cache.write("normset", CACHE_FORMAT, key, {"norms": validated, "digests": digests})
     norms = [_from_validated(data) for data in validated]
     by_id = {norm.id: norm for norm in norms}
     problems: list[str] = []
@@ -185,8 +225,9 @@ def load_norm_set(
     if only:
         selected = _closure(selected, by_id, only)
     ordered = evaluation_order(selected)
+    # two levels: each norm's canonical digest (cached), then the set over ids and profile
     digest_input = {
-        "norms": [_digest_view(data) for data in validated if data["id"] in ordered],
+        "norms": {norm_id: digests[norm_id] for norm_id in sorted(ordered)},
         "profile": chosen.to_dict(),
     }
     canonical = json.dumps(digest_input, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -211,15 +252,13 @@ def _closure(
     return {norm_id: selected[norm_id] for norm_id in sorted(wanted)}
 
 
-def _digest_view(data: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in data.items() if key != "source"}
-
-
 # --- validation (authoring path: imports pydantic) ---------------------------------------
 
 
 def validate_documents(contents: list[tuple[Path, bytes]]) -> list[dict[str, Any]]:
     """Validate every norm file; raise NormLoadError listing every problem as file:line:col."""
+    from ..yamlio import loads_yaml
+
     problems: list[str] = []
     validated: list[dict[str, Any]] = []
     seen: dict[str, str] = {}
@@ -382,7 +421,7 @@ def _from_validated(data: dict[str, Any]) -> CompiledNorm:
             name: EvidenceSpec(**spec) for name, spec in (data.get("evidence") or {}).items()
         },
         params=dict(data.get("params") or {}),
-        check_configs=[config_from_dict(check) for check in data.get("checks") or []],
+        check_data=list(data.get("checks") or []),
         review=bool(data.get("review")),
         review_prompt=data.get("review_prompt"),
     )
@@ -392,61 +431,25 @@ def _from_validated(data: dict[str, Any]) -> CompiledNorm:
 
 
 def _cache_key(contents: list[tuple[Path, bytes]]) -> str:
-    from .. import checks
+    from .. import cache, checks
 
     # the code that validates norms: a changed check kind or model invalidates the cache
     code = [*Path(checks.__file__).parent.glob("*.py"), Path(__file__).parent / "model.py"]
-    stamps = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in code)
-    digest = hashlib.sha256(f"{CACHE_FORMAT}|{__version__}|{stamps}".encode())
-    kinds_dir = None
+    parts: list[str | bytes] = [cache.code_stamps(code)]
     try:
         from ..resources import schemas_dir
 
-        kinds_dir = schemas_dir() / "kinds"
+        kinds = sorted(n for n in os.listdir(schemas_dir() / "kinds") if n.endswith(".json"))
+        parts.append("|".join(kinds))
     except FileNotFoundError:  # pragma: no cover
         pass
-    if kinds_dir is not None:
-        digest.update("|".join(sorted(p.name for p in kinds_dir.glob("*.json"))).encode())
     for path, data in contents:
-        digest.update(_display(path).encode("utf-8", "surrogateescape") + b"\0")
-        digest.update(hashlib.sha256(data).digest())
-    return digest.hexdigest()
+        parts += [_display(path), hashlib.sha256(data).digest()]
+    return cache.make_key(CACHE_FORMAT, parts)
 
 
-def cache_dir() -> Path:
-    explicit = os.environ.get("NORMENKADER_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "normenkader"
-
-
-_SAFE_KEY = re.compile(r"^[0-9a-f]{64}$")
-
-
-def _read_cache(key: str) -> list[dict[str, Any]] | None:
-    try:
-        # no HOME (a container with an arbitrary uid) makes Path.home() raise RuntimeError
-        data = json.loads((cache_dir() / f"normset-{key}.json").read_bytes())
-    except (OSError, ValueError, RuntimeError):
-        return None
-    if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("key") != key:
-        return None
-    norms = data.get("norms")
-    return norms if isinstance(norms, list) else None
-
-
-def _write_cache(key: str, validated: list[dict[str, Any]]) -> None:
-    if not _SAFE_KEY.match(key):  # pragma: no cover
-        return
-    try:
-        folder = cache_dir()
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        from ..atomic import write_atomic
-
-        payload = {"format": CACHE_FORMAT, "key": key, "norms": validated}
-        # no sort_keys: declaration order (evidence inputs, params) is part of the norm and
-        # must read back exactly as validated, or warm and cold runs would differ
-        write_atomic(folder / f"normset-{key}.json", json.dumps(payload))
-    except Exception:  # a read-only home must not break a check run
-        return
+def norm_digest(data: dict[str, Any]) -> str:
+    """sha256 of one validated norm's canonical JSON (its source path left out)."""
+    view = {key: value for key, value in data.items() if key != "source"}
+    canonical = json.dumps(view, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

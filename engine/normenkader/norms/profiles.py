@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..resources import norms_dir
-from ..yamlio import loads_yaml
 
 if TYPE_CHECKING:
     from .compiled import CompiledNorm
@@ -27,6 +26,8 @@ _SELECTORS = ("sets", "norms", "tags")
 
 @dataclass
 class Profile:
+    """Which norms apply (include/exclude selectors) and how they are tailored."""
+
     id: str
     title: dict[str, str] = field(default_factory=dict)
     include: dict[str, list[str]] = field(default_factory=dict)
@@ -153,6 +154,7 @@ def load_profile(name: str | None) -> Profile:
             known = ", ".join(available_profiles())
             raise InputError("PROFILE_UNKNOWN", f"unknown profile {name!r} (known: {known})")
     from ..inputfile import read_input_file
+    from ..yamlio import loads_yaml
 
     document = loads_yaml(read_input_file(path, "PROFILE_INVALID", 8 << 20), str(path))
     data = document.value

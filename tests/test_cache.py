@@ -1,0 +1,153 @@
+"""The local cache makes runs faster and never changes what they report.
+
+Every test runs the real CLI or the real library in fresh interpreters against a private
+cache folder; entries are real files that the tests corrupt, outdate or count.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import AS_OF, ENGINE_BUNDLE, ENGINE_NORMS, EXAMPLES, run_cli
+
+
+def _check(bundle: Path, cache: Path, *extra: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    run = run_cli(
+        "check",
+        bundle,
+        "--norms",
+        ENGINE_NORMS,
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json",
+        *extra,
+        env={"NORMENKADER_CACHE_DIR": str(cache)},
+    )
+    assert run.code in (0, 1), run.stderr
+    return run.code, json.loads(run.stdout)
+
+
+def _finding(report: dict, norm_id: str) -> dict:  # type: ignore[type-arg]
+    return next(f for f in report["findings"] if f["norm_id"] == norm_id)
+
+
+@pytest.mark.parametrize("example", ["toeslagen", "compliant", "fsv", "selectie-bias"])
+def test_cold_warm_and_uncached_runs_give_the_same_bytes(tmp_path: Path, example: str) -> None:
+    """Norm set, roll-up plan and opened bundle all come from the cache on the warm run."""
+    env = {"NORMENKADER_CACHE_DIR": str(tmp_path / "cache")}
+    args = ("check", EXAMPLES / example, "--as-of", AS_OF, "--format", "json")
+    cold = run_cli(*args, env=env)
+    families = {entry.name.split("-")[0] for entry in (tmp_path / "cache").iterdir()}
+    warm = run_cli(*args, env=env)
+    uncached = run_cli(*args, env={"NORMENKADER_NO_CACHE": "1"})
+    assert cold.code == warm.code == uncached.code
+    assert cold.stdout == warm.stdout == uncached.stdout
+    assert {"normset", "bundle", "rollup"} <= families
+
+
+def test_a_warm_run_imports_no_yaml_parser_or_schema_validator(tmp_path: Path) -> None:
+    """The point of the bundle cache: an unchanged bundle is not parsed or validated again."""
+    script = (
+        "import sys\n"
+        "from normenkader.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = sorted(m for m in ('yaml', 'jsonschema_rs', 'pydantic', 'networkx', 'rich')"
+        " if m in sys.modules)\n"
+        "sys.stderr.write('HEAVY=' + ','.join(heavy))\n"
+    )
+    env = dict(os.environ, NORMENKADER_CACHE_DIR=str(tmp_path / "cache"), NORMENKADER_NO_CACHE="")
+    argv = ["check", str(EXAMPLES / "toeslagen"), "--as-of", AS_OF, "--format", "json"]
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script, *argv], capture_output=True, text=True, env=env
+        )
+        for _ in range(2)
+    ]
+    assert "yaml" in runs[0].stderr.split("HEAVY=")[1]  # the first run parses bundle.yaml
+    assert runs[1].stderr.split("HEAVY=")[1] == ""
+    assert runs[0].stdout == runs[1].stdout
+
+
+def test_changed_evidence_is_read_afresh(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle"
+    shutil.copytree(ENGINE_BUNDLE, bundle)
+    cache = tmp_path / "cache"
+    _, before = _check(bundle, cache)
+    _, again = _check(bundle, cache)
+    assert _finding(again, "TST.A.01")["status"] == _finding(before, "TST.A.01")["status"]
+    assert _finding(before, "TST.A.01")["status"] == "pass"
+    card = bundle / "model" / "model_card.yaml"
+    card.write_text(
+        card.read_text("utf-8").replace(
+            "household_size, protected_ground: none", "nationality, protected_ground: nationality"
+        )
+    )
+    _, changed = _check(bundle, cache)
+    assert _finding(changed, "TST.A.01")["status"] == "fail"
+    card.write_text("name: [unclosed\n", "utf-8")
+    for _ in range(2):  # an invalid item is cached with its problem, and reported alike
+        _, broken = _check(bundle, cache)
+        finding = _finding(broken, "TST.A.01")
+        assert (finding["status"], finding["reason"]) == ("missing", "evidence_invalid")
+        assert "model/model_card.yaml" in finding["message"]["en"]
+
+
+def test_corrupt_or_foreign_entries_are_misses(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    _, first = _check(ENGINE_BUNDLE, cache)
+    entries = sorted(cache.glob("*.json"))
+    assert entries
+    for index, entry in enumerate(entries):
+        garbage = [b"", b"{not json", b'{"format": "other", "key": "x", "value": 1}', b"[]"]
+        entry.write_bytes(garbage[index % len(garbage)])
+    _, second = _check(ENGINE_BUNDLE, cache)
+    assert second == first
+
+
+def test_no_cache_flag_reads_and_writes_nothing(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    _, report = _check(ENGINE_BUNDLE, cache, "--no-cache")
+    assert not cache.exists() or not any(cache.iterdir())
+    _, cached = _check(ENGINE_BUNDLE, cache)
+    assert report == cached
+
+
+def test_cache_folder_is_private_and_bounded(tmp_path: Path) -> None:
+    """Each family keeps its newest entries only; the folder is the user's alone."""
+    script = (
+        "from normenkader import cache\n"
+        "for n in range(cache.KEEP['bundle'] + 10):\n"
+        "    cache.write('bundle', 'f/1', cache.make_key('f/1', [str(n)]), {'n': n})\n"
+        "last = cache.make_key('f/1', [str(cache.KEEP['bundle'] + 9)])\n"
+        "print(cache.read('bundle', 'f/1', last)['n'], cache.KEEP['bundle'])\n"
+    )
+    folder = tmp_path / "cache"
+    env = dict(os.environ, NORMENKADER_CACHE_DIR=str(folder), NORMENKADER_NO_CACHE="")
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+    )
+    last, keep = map(int, done.stdout.split())
+    assert last == keep + 9
+    assert len(list(folder.glob("bundle-*.json"))) == keep
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in folder.iterdir())
+
+
+def test_an_unwritable_cache_folder_does_not_break_a_run(tmp_path: Path) -> None:
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("x")
+    _, report = _check(ENGINE_BUNDLE, blocked / "cache")
+    _, uncached = _check(ENGINE_BUNDLE, tmp_path / "other", "--no-cache")
+    assert report == uncached
