@@ -63,8 +63,8 @@ def test_a_warm_run_imports_no_yaml_parser_or_schema_validator(tmp_path: Path) -
         "    main()\n"
         "except SystemExit:\n"
         "    pass\n"
-        "heavy = sorted(m for m in ('yaml', 'jsonschema_rs', 'pydantic', 'networkx', 'rich')"
-        " if m in sys.modules)\n"
+        "names = ('yaml', 'jsonschema_rs', 'pydantic', 'networkx', 'rich', 'jinja2', 'duckdb')\n"
+        "heavy = sorted(m for m in names if m in sys.modules)\n"
         "sys.stderr.write('HEAVY=' + ','.join(heavy))\n"
     )
     env = dict(os.environ, NORMENKADER_CACHE_DIR=str(tmp_path / "cache"), NORMENKADER_NO_CACHE="")

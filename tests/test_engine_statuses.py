@@ -197,14 +197,14 @@ def test_overlong_list_in_evidence_is_invalid_not_a_hang(bundle: Path, norms: Pa
 
 def test_fields_read_are_whole_identifiers_only() -> None:
     """An input named ``card`` is not read by ``cards.x``, ``x.card`` or ``'card_id'``."""
-    from normenkader.engine import _pointers_read
+    from normenkader.norms.compiled import fields_read
 
     sources = [
         "card.features.all(f, f.name != '') && cards.size > 0 && x.card == 1",
         "{'card_id': card.owner.name, 'n': size(card)}",
         "card.labels.exists(l, l == 'a')",
     ]
-    assert _pointers_read(["card", "other"], sources) == {
+    assert fields_read(["card", "other"], sources) == {
         "card": ["", "/features", "/labels", "/owner/name"],
         "other": [],
     }

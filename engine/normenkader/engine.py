@@ -283,7 +283,7 @@ def _evaluate_norm(
     resolved: dict[str, EvidenceItem | None] = {}
     uses: list[EvidenceUse] = []
     problems: list[tuple[Reason, str, str]] = []
-    reads = _pointers_read(list(norm.evidence), norm.expression_sources())
+    reads = norm.fields_read
     for name, spec in norm.evidence.items():
         item, reason, problem = _resolve(bundle, spec, as_of)
         if item is not None:
@@ -458,38 +458,6 @@ def _resolve(
                 f"at {as_of.isoformat()}",
             )
     return chosen, None, None
-
-
-_CHAIN = re.compile(r"((?:\.[A-Za-z_][A-Za-z0-9_]*)*)(\()?")
-
-
-def _pointers_read(names: list[str], sources: list[str]) -> dict[str, list[str]]:
-    """Per evidence name, the JSON pointers of the fields the expressions read from it.
-
-    ``model_card.features.all(f, ...)`` reads ``/features`` of ``model_card``; method calls
-    are not fields. Names are found with ``str.find`` (most norms name one or two inputs),
-    and only an occurrence that is a whole identifier counts.
-    """
-    found: dict[str, list[str]] = {}
-    for name in names:
-        pointers: set[str] = set()
-        for source in sources:
-            start = source.find(name)
-            while start != -1:
-                end = start + len(name)
-                before = source[start - 1] if start else " "
-                after = source[end] if end < len(source) else " "
-                if not (before.isalnum() or before in "_.") and not (
-                    after.isalnum() or after == "_"
-                ):
-                    match = _CHAIN.match(source, end)
-                    parts = [p for p in match.group(1).split(".") if p] if match else []
-                    if match and match.group(2) and parts:  # the last segment is a method call
-                        parts = parts[:-1]
-                    pointers.add("/" + "/".join(parts) if parts else "")
-                start = source.find(name, end)
-        found[name] = sorted(pointers)
-    return found
 
 
 def _show(value: Any) -> str:

@@ -12,7 +12,6 @@ import importlib.machinery
 import importlib.util
 import re
 import sys
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from types import ModuleType
@@ -50,13 +49,14 @@ def cel_module() -> ModuleType:
 _POSITION = re.compile(r"<input>:(\d+):(\d+): (.*)")
 
 
-@dataclass(frozen=True)
 class CelSyntaxError(Exception):
     """A CEL expression does not compile; line/column are 1-based, inside the expression."""
 
-    message: str
-    line: int
-    column: int
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message, line, column)
+        self.message = message
+        self.line = line
+        self.column = column
 
     def __str__(self) -> str:
         return f"{self.line}:{self.column}: {self.message}"

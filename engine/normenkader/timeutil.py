@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import re
 from calendar import monthrange
-from dataclasses import dataclass
 from datetime import MAXYEAR, MINYEAR, date, timedelta
+from typing import NamedTuple
 
 _DURATION = re.compile(r"^P(?:(\d{1,4})Y)?(?:(\d{1,5})M)?(?:(\d{1,5})W)?(?:(\d{1,6})D)?$")
 
 
-@dataclass(frozen=True)
-class Period:
+class Period(NamedTuple):
     """A calendar period (ISO 8601 years, months, weeks as days, days)."""
 
     years: int = 0

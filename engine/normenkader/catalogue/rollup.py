@@ -24,10 +24,9 @@ Which items a norm set touches, under which rule, does not depend on the bundle:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import InputError
 
@@ -43,8 +42,7 @@ OPEN = frozenset({"review", "error"})
 BLOCKER_STOPS = frozenset({"fail", "missing", "blocked", "review"})
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """How the norms of one catalogue item decide its status (all, any, k_of_n)."""
 
     catalogue: str
@@ -289,6 +287,9 @@ def build_plan(norm_set: Any) -> list[dict[str, Any]]:
     return entries
 
 
+_DEFAULT_RULE = Rule("", "", "")
+
+
 def rollup(result: Any, norm_set: Any) -> list[dict[str, Any]]:
     """One row per catalogue item touched by the evaluated norms (contract in the design)."""
     statuses = {f.norm_id: str(getattr(f.status, "value", f.status)) for f in result.findings}
@@ -298,7 +299,7 @@ def rollup(result: Any, norm_set: Any) -> list[dict[str, Any]]:
         derived = [n for n in entry["derived"] if n in statuses]
         spec = entry["rule"]
         if spec is None:
-            rule = Rule(entry["catalogue"], entry["id"], entry["version"])
+            rule = _DEFAULT_RULE  # decide and describe read only rule, k and alternative
         else:
             norms = spec["norms"]
             rule = Rule(

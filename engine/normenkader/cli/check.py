@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -15,6 +14,7 @@ import click
 
 from ..errors import InputError
 from ..results import SEVERITIES, Status, exit_code
+from ..workdir import private_workdir
 
 STATUS_NAMES = [s.value for s in Status]
 
@@ -193,8 +193,8 @@ def check(
         from ..datasets.load import set_progress
 
         set_progress(_show_progress)
-    with tempfile.TemporaryDirectory(prefix="normenkader-") as staging:
-        opened = open_bundle(bundle, make_limits(limits), Path(staging))
+    with private_workdir() as staging:
+        opened = open_bundle(bundle, make_limits(limits), staging)
         if require_signature:
             from ..evidence.signing import require_signature as verify_signature
 
@@ -259,8 +259,8 @@ def validate(bundle: Path, **limits: Any) -> None:
     """
     from ..evidence.bundle import open_bundle
 
-    with tempfile.TemporaryDirectory(prefix="normenkader-") as staging:
-        opened = open_bundle(bundle, make_limits(limits), Path(staging))
+    with private_workdir() as staging:
+        opened = open_bundle(bundle, make_limits(limits), staging)
         problems = [item for item in opened.items.values() if item.problem]
         click.echo(
             f"bundle {opened.id}: {opened.tree.form}, {len(opened.tree.files)} files, "

@@ -38,9 +38,10 @@ if TYPE_CHECKING:
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 STRUCTURED_SUFFIXES = (".yaml", ".yml", ".json")
 CACHE_FORMAT = "bundle-cache/1"
-#: Bundles whose structured evidence is larger than this are not cached (the parse is
-#: then dwarfed by the dataset scans, and the cache folder stays small).
-CACHE_MAX_STRUCTURED_BYTES = 32 << 20
+#: Bundles whose structured evidence is larger than this are not cached, so the cache
+#: folder stays small (``cache.KEEP`` entries of a few MB at most); the pre-commit bundles
+#: the cache is for hold tens of kilobytes.
+CACHE_MAX_STRUCTURED_BYTES = 4 << 20
 
 
 @dataclass

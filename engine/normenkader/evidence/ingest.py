@@ -26,15 +26,15 @@ import contextlib
 import errno
 import hashlib
 import os
-import shutil
 import stat
-import tempfile
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import InputError
+from ..workdir import make_private_dir, remove_tree
 
 CHUNK = 1 << 20
 MAX_COMPONENT_BYTES = 255
@@ -52,8 +52,7 @@ _WINDOWS_RESERVED = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     """Bounds on what a bundle may contain; all can be set on the command line."""
 
     max_files: int = 10_000
@@ -73,8 +72,7 @@ class Limits:
 RATIO_FLOOR = 1 << 20
 
 
-@dataclass(frozen=True)
-class FileRecord:
+class FileRecord(NamedTuple):
     """Size and sha256 of one staged payload file."""
 
     size: int
@@ -308,8 +306,8 @@ def new_workdir() -> Path:
     Callers should pass their own ``workdir`` and remove it when done (the CLI does); this
     fallback exists so library use without one never writes next to the bundle.
     """
-    path = Path(tempfile.mkdtemp(prefix="normenkader-stage-"))
-    atexit.register(shutil.rmtree, path, True)
+    path = make_private_dir("normenkader-stage-")
+    atexit.register(remove_tree, path)
     return path
 
 
@@ -323,7 +321,7 @@ def stage(source: Path, limits: Limits | None = None, workdir: Path | None = Non
     source = Path(source)
     if workdir is None:
         workdir = new_workdir()
-    staging = Path(tempfile.mkdtemp(prefix="tree-", dir=workdir))
+    staging = make_private_dir("tree-", workdir)
     try:
         info = os.lstat(source)
     except OSError as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,7 @@ from .profiles import Profile, load_profile, with_prerequisites
 if TYPE_CHECKING:
     from ..yamlio import Document
 
-CACHE_FORMAT = "normset-cache/2"
+CACHE_FORMAT = "normset-cache/3"
 MAX_NORM_FILE_BYTES = 8 * 1024 * 1024
 
 
@@ -67,6 +68,7 @@ class CompiledNorm:
     strict: bool = False
     _configs: list[Any] | None = field(default=None, init=False, repr=False, compare=False)
     _checks: list[Any] | None = field(default=None, init=False, repr=False, compare=False)
+    _reads: dict[str, list[str]] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def set(self) -> str:
@@ -104,6 +106,14 @@ class CompiledNorm:
         if self.strict:
             _ = self.checks
 
+    @property
+    def fields_read(self) -> dict[str, list[str]]:
+        """Per evidence input, the JSON pointers its check expressions read (kept in the
+        norm-set cache, as it depends on the norm alone)."""
+        if self._reads is None:
+            self._reads = fields_read(list(self.evidence), self.expression_sources())
+        return self._reads
+
     def expression_sources(self) -> list[str]:
         """All CEL sources of this norm's checks (for recording what was read)."""
         sources: list[str] = []
@@ -113,6 +123,38 @@ class CompiledNorm:
                 if isinstance(value, str):
                     sources.append(value)
         return sources
+
+
+_CHAIN = re.compile(r"((?:\.[A-Za-z_][A-Za-z0-9_]*)*)(\()?")
+
+
+def fields_read(names: list[str], sources: list[str]) -> dict[str, list[str]]:
+    """Per evidence name, the JSON pointers of the fields the expressions read from it.
+
+    ``model_card.features.all(f, ...)`` reads ``/features`` of ``model_card``; method calls
+    are not fields. Names are found with ``str.find`` (most norms name one or two inputs),
+    and only an occurrence that is a whole identifier counts.
+    """
+    found: dict[str, list[str]] = {}
+    for name in names:
+        pointers: set[str] = set()
+        for source in sources:
+            start = source.find(name)
+            while start != -1:
+                end = start + len(name)
+                before = source[start - 1] if start else " "
+                after = source[end] if end < len(source) else " "
+                if not (before.isalnum() or before in "_.") and not (
+                    after.isalnum() or after == "_"
+                ):
+                    match = _CHAIN.match(source, end)
+                    parts = [p for p in match.group(1).split(".") if p] if match else []
+                    if match and match.group(2) and parts:  # the last segment is a method call
+                        parts = parts[:-1]
+                    pointers.add("/" + "/".join(parts) if parts else "")
+                start = source.find(name, end)
+        found[name] = sorted(pointers)
+    return found
 
 
 @dataclass
@@ -201,15 +243,20 @@ def load_norm_set(
         use_cache = cache.enabled()
     cached = cache.read("normset", CACHE_FORMAT, key) if use_cache else None
     if isinstance(cached, dict):
-        validated, digests = cached["norms"], cached["digests"]
+        validated, digests, reads = cached["norms"], cached["digests"], cached["reads"]
+        norms = [_from_validated(data) for data in validated]
+        for norm in norms:
+            norm._reads = reads[norm.id]
     else:
         validated = validate_documents(contents)
         digests = {data["id"]: norm_digest(data) for data in validated}
+        norms = [_from_validated(data) for data in validated]
+        reads = {norm.id: norm.fields_read for norm in norms}
         if use_cache:
             # no sort_keys: declaration order (evidence inputs, params) is part of the norm
             # and must read back exactly as validated, or warm and cold runs would differ
-            cache.write("normset", CACHE_FORMAT, key, {"norms": validated, "digests": digests})
-    norms = [_from_validated(data) for data in validated]
+            value = {"norms": validated, "digests": digests, "reads": reads}
+            cache.write("normset", CACHE_FORMAT, key, value)
     by_id = {norm.id: norm for norm in norms}
     problems: list[str] = []
     for norm in norms:
