@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import re
-from calendar import monthrange
 from datetime import MAXYEAR, MINYEAR, date, timedelta
 from typing import NamedTuple
 
@@ -38,11 +37,17 @@ class Period(NamedTuple):
         month += 1
         if not MINYEAR <= year <= MAXYEAR:
             return date.min if sign < 0 else date.max
-        clamped = min(day.day, monthrange(year, month)[1])
+        clamped = min(day.day, _days_in_month(year, month))
         try:
             return date(year, month, clamped) + sign * timedelta(days=self.days)
         except OverflowError:
             return date.min if sign < 0 else date.max
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
 
 
 def parse_period(text: str) -> Period:

@@ -30,14 +30,13 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InputError
 from ..resources import schemas_dir
 from .ingest import FileRecord, Limits, StagedTree, stage
-from .schemas import kind_names, kind_schema
 
 if TYPE_CHECKING:
     from ..yamlio import Document
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 STRUCTURED_SUFFIXES = (".yaml", ".yml", ".json")
-CACHE_FORMAT = "bundle-cache/1"
+CACHE_FORMAT = "bundle-cache/2"
 #: Bundles whose structured evidence is larger than this are not cached, so the cache
 #: folder stays small (``cache.KEEP`` entries of a few MB at most); the pre-commit bundles
 #: the cache is for hold tens of kilobytes.
@@ -165,13 +164,8 @@ def open_bundle(source: Path, limits: Limits | None = None, workdir: Path | None
             raise InputError(
                 "DUPLICATE_EVIDENCE_ID", f"evidence id {entry['id']!r} used twice", where(pointer)
             )
-        kind = entry["kind"]
-        schema = kind_schema(kind)
-        if schema is None:
-            known = ", ".join(kind_names())
-            raise InputError(
-                "UNKNOWN_EVIDENCE_KIND", f"unknown kind {kind!r} (known: {known})", where(pointer)
-            )
+        # a cached bundle had known kinds under the same schemas (they are in the key)
+        schema = None if cached is not None else _kind(entry["kind"], where(pointer))
         path_where = partial(where, pointer + "/path")
         path = _payload_path(entry["path"], path_where)
         record = tree.files.get(path)
@@ -179,10 +173,12 @@ def open_bundle(source: Path, limits: Limits | None = None, workdir: Path | None
             raise InputError(
                 "EVIDENCE_FILE_MISSING", f"{path!r} is not in the bundle", path_where()
             )
-        item = _make_item(entry, path, record, tree, schema)
-        if cached is not None:
-            item.content, item.problem = parsed[item.id]["content"], parsed[item.id]["problem"]
+        if schema is None:
+            known = parsed[entry["id"]]
+            item = _make_item(entry, path, record, tree, known["form"])
+            item.content, item.problem = known["content"], known["problem"]
         else:
+            item = _make_item(entry, path, record, tree, schema.form)
             _parse_item(item, schema, limits)
         items[entry["id"]] = item
     if cached is None:
@@ -194,6 +190,16 @@ def open_bundle(source: Path, limits: Limits | None = None, workdir: Path | None
         items=items,
         digest=bundle_digest(tree.files),
     )
+
+
+def _kind(kind: str, where: str) -> Any:
+    from .schemas import kind_names, kind_schema
+
+    schema = kind_schema(kind)
+    if schema is None:
+        known = ", ".join(kind_names())
+        raise InputError("UNKNOWN_EVIDENCE_KIND", f"unknown kind {kind!r} (known: {known})", where)
+    return schema
 
 
 def _cache_key(tree: StagedTree, limits: Limits) -> str:
@@ -226,8 +232,14 @@ def _cached(key: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]] | None
     if not isinstance(manifest, dict) or not isinstance(parsed, dict):
         return None
     entries = manifest.get("evidence") or []
-    if not all(isinstance(parsed.get(entry.get("id")), dict) for entry in entries):
-        return None
+    for entry in entries:
+        known = parsed.get(entry.get("id"))
+        if not isinstance(known, dict) or known.get("form") not in (
+            "structured",
+            "document",
+            "dataset",
+        ):
+            return None
     return manifest, parsed
 
 
@@ -237,7 +249,9 @@ def _store(key: str, manifest: dict[str, Any], items: dict[str, EvidenceItem]) -
         return
     from .. import cache
 
-    parsed = {i.id: {"content": i.content, "problem": i.problem} for i in items.values()}
+    parsed = {
+        i.id: {"form": i.form, "content": i.content, "problem": i.problem} for i in items.values()
+    }
     cache.write("bundle", CACHE_FORMAT, key, {"manifest": manifest, "items": parsed})
 
 
@@ -329,14 +343,14 @@ def _payload_path(path: str, where: Callable[[], str]) -> str:
 
 
 def _make_item(
-    entry: dict[str, Any], path: str, record: FileRecord, tree: StagedTree, schema: Any
+    entry: dict[str, Any], path: str, record: FileRecord, tree: StagedTree, form: str
 ) -> EvidenceItem:
     from ..timeutil import parse_date
 
     return EvidenceItem(
         id=entry["id"],
         kind=entry["kind"],
-        form=schema.form,
+        form=form,
         path=path,
         file=tree.root / path,
         record=record,

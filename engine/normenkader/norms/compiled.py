@@ -16,7 +16,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..checks import CheckConfigError, build, config_from_dict
 from ..errors import InputError, NormLoadError
@@ -31,8 +31,7 @@ CACHE_FORMAT = "normset-cache/3"
 MAX_NORM_FILE_BYTES = 8 * 1024 * 1024
 
 
-@dataclass
-class EvidenceSpec:
+class EvidenceSpec(NamedTuple):
     """A named evidence input of a norm: kind, optional id and maximum age."""
 
     kind: str
@@ -264,7 +263,8 @@ def load_norm_set(
             norm.compile()
         except (CelSyntaxError, CheckConfigError) as exc:  # only reachable without validation
             problems.append(f"{norm.source}: {exc}")
-    problems.extend(graph_problems(by_id))
+    if not isinstance(cached, dict):  # a cached set passed the graph checks when validated
+        problems.extend(graph_problems(by_id))
     if problems:
         raise NormLoadError(problems)
     chosen = load_profile(profile)

@@ -130,7 +130,7 @@ def _tailor(norm: CompiledNorm, tailoring: dict[str, Any], where: str) -> Compil
             raise InputError(
                 "PROFILE_INVALID", f"max_age {period!r} is not a period", where
             ) from None
-        evidence[name] = replace(evidence[name], max_age=period)
+        evidence[name] = evidence[name]._replace(max_age=period)
     tailored = replace(norm, params=params, evidence=evidence)
     tailored.compile()
     return tailored
