@@ -215,17 +215,25 @@ def plan(norm_set: Any) -> list[dict[str, Any]]:
 
     folder = norms_dir() / "catalogues"
     names = sorted(n for n in os.listdir(folder) if n.endswith(".yaml")) if folder.is_dir() else []
-    parts: list[str | bytes] = [str(getattr(norm_set, "digest", ""))]
+    here = Path(__file__).parent
+    code = [here / "rollup.py", here / "model.py", here / "citations.py"]
+    parts: list[str | bytes] = [str(getattr(norm_set, "digest", "")), cache.code_stamps(code)]
     for name in names:
         parts += [name, hashlib.sha256((folder / name).read_bytes()).digest()]
     key = cache.make_key(PLAN_FORMAT, parts)
+    known = _PLANS.get(key) if getattr(norm_set, "digest", None) else None
+    if known is not None:
+        return known
     cached = cache.read("rollup", PLAN_FORMAT, key)
-    if isinstance(cached, list):
-        return cached
-    built = build_plan(norm_set)
+    built = cached if isinstance(cached, list) else build_plan(norm_set)
     if getattr(norm_set, "digest", None):
-        cache.write("rollup", PLAN_FORMAT, key, built)
+        if built is not cached:
+            cache.write("rollup", PLAN_FORMAT, key, built)
+        _PLANS[key] = built  # a process that evaluates many bundles reads it once
     return built
+
+
+_PLANS: dict[str, list[dict[str, Any]]] = {}
 
 
 def build_plan(norm_set: Any) -> list[dict[str, Any]]:
