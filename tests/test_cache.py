@@ -151,3 +151,17 @@ def test_an_unwritable_cache_folder_does_not_break_a_run(tmp_path: Path) -> None
     _, report = _check(ENGINE_BUNDLE, blocked / "cache")
     _, uncached = _check(ENGINE_BUNDLE, tmp_path / "other", "--no-cache")
     assert report == uncached
+
+
+def test_a_cache_folder_others_may_write_is_not_used(tmp_path: Path) -> None:
+    """On a shared machine another account must not be able to plant an entry."""
+    shared = tmp_path / "shared-cache"
+    shared.mkdir()
+    shared.chmod(0o777)
+    _, report = _check(ENGINE_BUNDLE, shared)
+    assert list(shared.iterdir()) == []  # nothing written
+    _, again = _check(ENGINE_BUNDLE, shared)
+    assert again == report
+    shared.chmod(0o700)
+    _check(ENGINE_BUNDLE, shared)
+    assert any(shared.iterdir())  # the user's own private folder is used

@@ -4,7 +4,8 @@ Every entry is a pure function of its key: the key is a sha256 over the exact in
 (or their digests) and the code that turns them into the cached value, so a hit returns
 what a miss would have computed. Entries live in ``$NORMENKADER_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/normenkader`` or ``~/.cache/normenkader``, in a folder only the user can
-read (0700). ``NORMENKADER_NO_CACHE=1`` (or ``check --no-cache``) turns every cache off.
+read (0700); a folder owned by someone else or writable by others is not used at all.
+``NORMENKADER_NO_CACHE=1`` (or ``check --no-cache``) turns every cache off.
 
 A cache can only ever make a run faster: an unreadable, corrupt or foreign entry is a miss,
 and a cache folder that cannot be written (read-only home, no home) is silently skipped.
@@ -60,12 +61,27 @@ def code_stamps(files: Iterable[Path]) -> str:
     return repr(sorted(stamps))
 
 
+def _trusted(folder: Path) -> bool:
+    """Only a folder that this user owns and nobody else may write is used: on a shared
+    machine another account must not be able to plant an entry (the value would be
+    believed, as it is keyed by content, not signed)."""
+    try:
+        status = os.stat(folder)
+    except OSError:
+        return False
+    owner = os.getuid() if hasattr(os, "getuid") else status.st_uid
+    return status.st_uid == owner and not status.st_mode & 0o022
+
+
 def read(family: str, fmt: str, key: str) -> Any | None:
     """The cached value, or None on a miss (absent, unreadable or not this key's entry)."""
     if not enabled() or not _SAFE_KEY.match(key):
         return None
     try:
-        data = json.loads((cache_dir() / f"{family}-{key}.json").read_bytes())
+        folder = cache_dir()
+        if not _trusted(folder):
+            return None
+        data = json.loads((folder / f"{family}-{key}.json").read_bytes())
     except (OSError, ValueError, RuntimeError):
         return None
     if not isinstance(data, dict) or data.get("format") != fmt or data.get("key") != key:
@@ -80,6 +96,8 @@ def write(family: str, fmt: str, key: str, value: Any) -> None:
     try:
         folder = cache_dir()
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not _trusted(folder):
+            return
         from .atomic import write_atomic
 
         payload = {"format": fmt, "key": key, "value": value}
