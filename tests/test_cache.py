@@ -165,3 +165,45 @@ def test_a_cache_folder_others_may_write_is_not_used(tmp_path: Path) -> None:
     shared.chmod(0o700)
     _check(ENGINE_BUNDLE, shared)
     assert any(shared.iterdir())  # the user's own private folder is used
+
+
+def test_dataset_counts_are_cached_by_content(tmp_path: Path) -> None:
+    """A warm run on unchanged decision data neither imports DuckDB nor scans the file; a
+    changed file is scanned afresh; a corrupt entry is scanned again."""
+    bundle = tmp_path / "bundle"
+    shutil.copytree(EXAMPLES / "selectie-bias", bundle)
+    cache = tmp_path / "cache"
+    script = (
+        "import sys\n"
+        "from normenkader.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "sys.stderr.write('DUCKDB=' + str('duckdb' in sys.modules))\n"
+    )
+    env = dict(os.environ, NORMENKADER_CACHE_DIR=str(cache), NORMENKADER_NO_CACHE="")
+    argv = ["check", str(bundle), "--as-of", AS_OF, "--format", "json"]
+
+    def run() -> tuple[str, bool]:
+        done = subprocess.run(
+            [sys.executable, "-c", script, *argv], capture_output=True, text=True, env=env
+        )
+        return done.stdout, done.stderr.endswith("DUCKDB=True")
+
+    first, scanned = run()
+    assert scanned
+    second, scanned_again = run()
+    assert (second, scanned_again) == (first, False)
+    for entry in cache.glob("dataset-*.json"):  # right key, value of the wrong shape
+        data = json.loads(entry.read_text("utf-8"))
+        data["value"] = [1, 2] if isinstance(data["value"], dict) else {"cells": 1}
+        entry.write_text(json.dumps(data), "utf-8")
+    assert run() == (first, True)
+    decisions = bundle / "data" / "decisions.csv"
+    lines = decisions.read_text("utf-8").splitlines(keepends=True)
+    decisions.write_text("".join(lines[:4001]), "utf-8")  # a different sample
+    changed, scanned = run()
+    assert scanned and changed != first
+    uncached = run_cli(*argv[:1], bundle, *argv[2:], env={"NORMENKADER_NO_CACHE": "1"})
+    assert uncached.stdout == changed

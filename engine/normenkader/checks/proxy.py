@@ -87,8 +87,8 @@ class ProxyCheck:
         rows: list[dict[str, Any]] = []
         uncovered: list[str] = []
         if item is not None:
-            from ..datasets.load import describe
-            from ..datasets.proxy import contingency_tables, cramers_v, normalised_mi
+            from ..datasets.load import describe, tables_for
+            from ..datasets.proxy import cramers_v, normalised_mi
             from ..datasets.spec import dataset_spec
 
             spec = dataset_spec(item.entry, item.path)
@@ -103,7 +103,7 @@ class ProxyCheck:
                     f"dataset {item.id} noemt geen modelkenmerken",
                     {"dataset": describe(item)},
                 )
-            tables = contingency_tables(item.file, spec, features, attributes, bins)
+            tables = tables_for(item, spec, features, attributes, bins)
             for (feature, attribute), table in sorted(tables.items()):
                 rows.append(
                     {

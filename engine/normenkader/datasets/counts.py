@@ -92,6 +92,36 @@ class CountTable:
             sorted(out.items(), key=lambda item: tuple("" if v is None else v for v in item[0]))
         )
 
+    def to_cache(self) -> dict[str, Any]:
+        """Every field, cells in their order (sums over cells depend on it)."""
+        return {
+            "attributes": list(self.attributes),
+            "cells": [[list(key), cell.__dict__] for key, cell in self.cells.items()],
+            "weighted": self.weighted,
+            "has_outcome": self.has_outcome,
+            "has_control": self.has_control,
+            "labels": self.labels,
+            "invalid": self.invalid,
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_cache(cls, data: Any) -> CountTable | None:
+        """The table ``to_cache`` wrote, or None if ``data`` is not one."""
+        try:
+            return cls(
+                attributes=tuple(str(a) for a in data["attributes"]),
+                cells={tuple(key): Cell(**cell) for key, cell in data["cells"]},
+                weighted=bool(data["weighted"]),
+                has_outcome=bool(data["has_outcome"]),
+                has_control=bool(data["has_control"]),
+                labels=str(data["labels"]),
+                invalid={str(k): int(v) for k, v in data["invalid"].items()},
+                source=str(data["source"]),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "attributes": list(self.attributes),

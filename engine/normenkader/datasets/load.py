@@ -1,19 +1,24 @@
 """From an evidence item to a CountTable, choosing the backend; cached per file digest.
 
 Two norms (development and production metrics) often read the same dataset: the counts
-are computed once per run and per (file digest, column roles).
+are computed once per run and per (file digest, column roles). They are also kept in the
+local cache (``cache``), keyed by the same and by this package's code and the scan limits,
+so a run on an unchanged dataset neither imports DuckDB nor scans the file again; so are
+the contingency tables of the proxy screening.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import cache
 from ..errors import InputError
 from .counts import CountTable
 from .duck import ScanLimits, compute_counts, read_group_counts
-from .spec import counts_spec, dataset_spec
+from .spec import DatasetSpec, counts_spec, dataset_spec
 
 if TYPE_CHECKING:
     from ..evidence.bundle import EvidenceItem
@@ -25,6 +30,7 @@ _CACHE: dict[tuple[str, str], CountTable] = {}
 #: Progress callback for long scans (percent done), set by the CLI on a terminal only.
 _PROGRESS: list[Callable[[float], None] | None] = [None]
 _CACHE_MAX = 16
+CACHE_FORMAT = "dataset-cache/1"
 
 
 def backend_for(fmt: str) -> str:
@@ -55,20 +61,76 @@ def counts_for(
         cspec = counts_spec(item.entry, item.path)
         key = (item.record.sha256, repr(cspec))
         if key not in _CACHE:
-            _remember(key, read_group_counts(item.file, cspec, limits))
+            _remember(
+                key, _stored(item, key, limits, lambda: read_group_counts(item.file, cspec, limits))
+            )
         return _CACHE[key]
     spec = dataset_spec(item.entry, item.path)
     backend = backend_for(spec.format)
     key = (item.record.sha256, repr(spec) + backend)
     if key not in _CACHE:
-        if backend == "spark":
-            from .spark import spark_counts
 
-            table = spark_counts(item.file if spec.format != "spark" else None, spec)
-        else:
-            table = compute_counts(item.file, spec, limits, progress or _PROGRESS[0])
-        _remember(key, table)
+        def compute() -> CountTable:
+            if backend == "spark":
+                from .spark import spark_counts
+
+                return spark_counts(item.file if spec.format != "spark" else None, spec)
+            return compute_counts(item.file, spec, limits, progress or _PROGRESS[0])
+
+        # a Spark table is not a file of the bundle: its digest says nothing of its rows
+        _remember(key, compute() if spec.format == "spark" else _stored(item, key, limits, compute))
     return _CACHE[key]
+
+
+def _disk_key(what: str, item: EvidenceItem, parts: list[str], limits: ScanLimits | None) -> str:
+    code = Path(__file__).parent.glob("*.py")
+    limit_text = repr(limits or ScanLimits())
+    return cache.make_key(
+        CACHE_FORMAT, [what, cache.code_stamps(code), item.record.sha256, limit_text, *parts]
+    )
+
+
+def _stored(
+    item: EvidenceItem,
+    key: tuple[str, str],
+    limits: ScanLimits | None,
+    compute: Callable[[], CountTable],
+) -> CountTable:
+    disk = _disk_key("counts", item, [key[1]], limits)
+    table = CountTable.from_cache(cache.read("dataset", CACHE_FORMAT, disk))
+    if table is None:
+        table = compute()
+        cache.write("dataset", CACHE_FORMAT, disk, table.to_cache())
+    return table
+
+
+Tables = dict[tuple[str, str], dict[tuple[str, str], float]]
+
+
+def tables_for(
+    item: EvidenceItem,
+    spec: DatasetSpec,
+    features: tuple[str, ...],
+    attributes: tuple[str, ...],
+    bins: int,
+) -> Tables:
+    """Contingency tables of features against protected attributes (proxy screening)."""
+    parts = [repr(spec), repr(features), repr(attributes), str(bins)]
+    disk = _disk_key("proxy", item, parts, None)
+    stored: Any = cache.read("dataset", CACHE_FORMAT, disk)
+    try:
+        return {
+            (str(feature), str(attribute)): {(str(a), str(b)): float(n) for a, b, n in cells}
+            for feature, attribute, cells in stored
+        }
+    except (TypeError, ValueError):
+        pass  # not cached (None) or not a list of tables: compute
+    from .proxy import contingency_tables
+
+    tables = contingency_tables(item.file, spec, features, attributes, bins)
+    value = [[f, a, [[x, y, n] for (x, y), n in cells.items()]] for (f, a), cells in tables.items()]
+    cache.write("dataset", CACHE_FORMAT, disk, value)
+    return tables
 
 
 def _remember(key: tuple[str, str], table: CountTable) -> None:
