@@ -40,6 +40,29 @@ def _finding(report: dict, norm_id: str) -> dict:  # type: ignore[type-arg]
     return next(f for f in report["findings"] if f["norm_id"] == norm_id)
 
 
+HEAVY = ("yaml", "jsonschema_rs", "pydantic", "networkx", "rich", "jinja2", "duckdb")
+_REPORT_IMPORTS = (
+    "import sys\n"
+    "from normenkader.cli import main\n"
+    "try:\n"
+    "    main()\n"
+    "except SystemExit:\n"
+    "    pass\n"
+    f"sys.stderr.write('HEAVY=' + ','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
+)
+
+
+def _check_in_process(bundle: Path, cache: Path) -> tuple[str, set[str]]:
+    """The JSON report of a real ``check`` run, and which heavy modules it imported."""
+    env = dict(os.environ, NORMENKADER_CACHE_DIR=str(cache), NORMENKADER_NO_CACHE="")
+    argv = ["check", str(bundle), "--as-of", AS_OF, "--format", "json"]
+    done = subprocess.run(
+        [sys.executable, "-c", _REPORT_IMPORTS, *argv], capture_output=True, text=True, env=env
+    )
+    loaded = done.stderr.rsplit("HEAVY=", 1)[1]
+    return done.stdout, set(loaded.split(",")) - {""}
+
+
 @pytest.mark.parametrize("example", ["toeslagen", "compliant", "fsv", "selectie-bias"])
 def test_cold_warm_and_uncached_runs_give_the_same_bytes(tmp_path: Path, example: str) -> None:
     """Norm set, roll-up plan and opened bundle all come from the cache on the warm run."""
@@ -56,28 +79,10 @@ def test_cold_warm_and_uncached_runs_give_the_same_bytes(tmp_path: Path, example
 
 def test_a_warm_run_imports_no_yaml_parser_or_schema_validator(tmp_path: Path) -> None:
     """The point of the bundle cache: an unchanged bundle is not parsed or validated again."""
-    script = (
-        "import sys\n"
-        "from normenkader.cli import main\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "names = ('yaml', 'jsonschema_rs', 'pydantic', 'networkx', 'rich', 'jinja2', 'duckdb')\n"
-        "heavy = sorted(m for m in names if m in sys.modules)\n"
-        "sys.stderr.write('HEAVY=' + ','.join(heavy))\n"
-    )
-    env = dict(os.environ, NORMENKADER_CACHE_DIR=str(tmp_path / "cache"), NORMENKADER_NO_CACHE="")
-    argv = ["check", str(EXAMPLES / "toeslagen"), "--as-of", AS_OF, "--format", "json"]
-    runs = [
-        subprocess.run(
-            [sys.executable, "-c", script, *argv], capture_output=True, text=True, env=env
-        )
-        for _ in range(2)
-    ]
-    assert "yaml" in runs[0].stderr.split("HEAVY=")[1]  # the first run parses bundle.yaml
-    assert runs[1].stderr.split("HEAVY=")[1] == ""
-    assert runs[0].stdout == runs[1].stdout
+    first, loaded = _check_in_process(EXAMPLES / "toeslagen", tmp_path / "cache")
+    assert "yaml" in loaded  # the first run parses bundle.yaml
+    second, loaded_again = _check_in_process(EXAMPLES / "toeslagen", tmp_path / "cache")
+    assert (second, loaded_again) == (first, set())
 
 
 def test_changed_evidence_is_read_afresh(tmp_path: Path) -> None:
@@ -173,23 +178,10 @@ def test_dataset_counts_are_cached_by_content(tmp_path: Path) -> None:
     bundle = tmp_path / "bundle"
     shutil.copytree(EXAMPLES / "selectie-bias", bundle)
     cache = tmp_path / "cache"
-    script = (
-        "import sys\n"
-        "from normenkader.cli import main\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "sys.stderr.write('DUCKDB=' + str('duckdb' in sys.modules))\n"
-    )
-    env = dict(os.environ, NORMENKADER_CACHE_DIR=str(cache), NORMENKADER_NO_CACHE="")
-    argv = ["check", str(bundle), "--as-of", AS_OF, "--format", "json"]
 
     def run() -> tuple[str, bool]:
-        done = subprocess.run(
-            [sys.executable, "-c", script, *argv], capture_output=True, text=True, env=env
-        )
-        return done.stdout, done.stderr.endswith("DUCKDB=True")
+        report, loaded = _check_in_process(bundle, cache)
+        return report, "duckdb" in loaded
 
     first, scanned = run()
     assert scanned
@@ -205,5 +197,6 @@ def test_dataset_counts_are_cached_by_content(tmp_path: Path) -> None:
     decisions.write_text("".join(lines[:4001]), "utf-8")  # a different sample
     changed, scanned = run()
     assert scanned and changed != first
-    uncached = run_cli(*argv[:1], bundle, *argv[2:], env={"NORMENKADER_NO_CACHE": "1"})
+    args = ("check", bundle, "--as-of", AS_OF, "--format", "json")
+    uncached = run_cli(*args, env={"NORMENKADER_NO_CACHE": "1"})
     assert uncached.stdout == changed
