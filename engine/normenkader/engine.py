@@ -19,6 +19,7 @@ from .errors import InputError
 from .evidence.bundle import Bundle, EvidenceItem
 from .expressions import EvaluationError, make_context, to_timestamp, with_timestamps
 from .norms.compiled import CompiledNorm, EvidenceSpec, NormSet
+from .records import Record
 from .results import (
     LETS_DEPENDANTS_RUN,
     CheckResult,
@@ -41,8 +42,8 @@ class Policy(Protocol):
     def notices(self) -> list[dict[str, Any]]: ...
 
 
-@dataclass
-class Options:
+@dataclass(repr=False, eq=False)
+class Options(Record):
     """How to evaluate: the as-of date and the waiver and judgement policies."""
 
     as_of: date
@@ -52,8 +53,8 @@ class Options:
     isolated: frozenset[str] = frozenset()
 
 
-@dataclass
-class NormContext:
+@dataclass(repr=False, eq=False)
+class NormContext(Record):
     """What a check sees while evaluating one norm on one bundle."""
 
     norm: CompiledNorm

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from .records import Record
+
 
 class Status(StrEnum):
     PASS = "pass"
@@ -67,8 +69,8 @@ class Reason(StrEnum):
 Text = dict[str, str]  # {"nl": ..., "en": ...}
 
 
-@dataclass
-class EvidenceUse:
+@dataclass(repr=False, eq=False)
+class EvidenceUse(Record):
     """One evidence item a finding rests on, by digest, and what was read from it."""
 
     name: str  # the name the norm gives this input (e.g. model_card)
@@ -81,8 +83,8 @@ class EvidenceUse:
     problem: str | None = None  # why it was not usable (absent, stale, invalid: details)
 
 
-@dataclass
-class CheckResult:
+@dataclass(repr=False, eq=False)
+class CheckResult(Record):
     """The outcome of one check of a norm."""
 
     kind: str
@@ -92,8 +94,8 @@ class CheckResult:
     thresholds: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
-class Finding:
+@dataclass(repr=False, eq=False)
+class Finding(Record):
     """The verdict on one norm for one bundle, with its legal source and evidence."""
 
     norm_id: str
@@ -121,8 +123,8 @@ class Finding:
         return data
 
 
-@dataclass
-class Result:
+@dataclass(repr=False, eq=False)
+class Result(Record):
     """Everything one evaluation produced: findings, roll-ups and what they depend on."""
 
     engine: dict[str, str]

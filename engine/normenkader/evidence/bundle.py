@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
+from ..records import Record
 from ..resources import schemas_dir
 from .ingest import FileRecord, Limits, StagedTree, stage
 
@@ -43,8 +44,8 @@ CACHE_FORMAT = "bundle-cache/2"
 CACHE_MAX_STRUCTURED_BYTES = 4 << 20
 
 
-@dataclass
-class EvidenceItem:
+@dataclass(repr=False, eq=False)
+class EvidenceItem(Record):
     """One evidence entry of bundle.yaml with its staged file and parsed content."""
 
     id: str
@@ -60,8 +61,8 @@ class EvidenceItem:
     problem: str | None = None  # why the item is invalid (schema errors)
 
 
-@dataclass
-class Bundle:
+@dataclass(repr=False, eq=False)
+class Bundle(Record):
     """An opened bundle: manifest, evidence items and digest."""
 
     source: str

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import InputError
+from ..records import Record
 from ..workdir import make_private_dir, remove_tree
 
 CHUNK = 1 << 20
@@ -79,8 +80,8 @@ class FileRecord(NamedTuple):
     sha256: str
 
 
-@dataclass
-class StagedTree:
+@dataclass(repr=False, eq=False)
+class StagedTree(Record):
     """A bundle copied into private staging: payload root, form and per-file records."""
 
     root: Path  # payload root: holds bundle.yaml (staged copy)

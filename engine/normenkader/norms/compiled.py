@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ..checks import CheckConfigError, build, config_from_dict
 from ..errors import InputError, NormLoadError
 from ..expressions import CelSyntaxError, Expression
+from ..records import Record
 from ..resources import norms_dir
 from .profiles import Profile, load_profile, with_prerequisites
 
@@ -40,8 +41,8 @@ class EvidenceSpec(NamedTuple):
     optional: bool = False
 
 
-@dataclass
-class CompiledNorm:
+@dataclass(repr=False, eq=False)
+class CompiledNorm(Record):
     """A validated norm with its expressions and checks ready to evaluate."""
 
     id: str
@@ -156,8 +157,8 @@ def fields_read(names: list[str], sources: list[str]) -> dict[str, list[str]]:
     return found
 
 
-@dataclass
-class NormSet:
+@dataclass(repr=False, eq=False)
+class NormSet(Record):
     """The norms of one run in evaluation order, with the set's digest and profile."""
 
     norms: dict[str, CompiledNorm]  # evaluation (topological) order

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
+from ..records import Record
 from ..resources import norms_dir
 
 if TYPE_CHECKING:
@@ -24,8 +25,8 @@ _PERIOD = re.compile(r"^P(?:\d{1,4}Y)?(?:\d{1,5}M)?(?:\d{1,5}W)?(?:\d{1,6}D)?$")
 _SELECTORS = ("sets", "norms", "tags")
 
 
-@dataclass
-class Profile:
+@dataclass(repr=False, eq=False)
+class Profile(Record):
     """Which norms apply (include/exclude selectors) and how they are tailored."""
 
     id: str
