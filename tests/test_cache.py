@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import AS_OF, ENGINE_BUNDLE, ENGINE_NORMS, EXAMPLES, run_cli
+from conftest import AS_OF, ENGINE_BUNDLE, ENGINE_NORMS, EXAMPLES, edit_yaml, run_cli
 
 
 def _check(bundle: Path, cache: Path, *extra: str) -> tuple[int, dict]:  # type: ignore[type-arg]
@@ -32,7 +32,7 @@ def _check(bundle: Path, cache: Path, *extra: str) -> tuple[int, dict]:  # type:
         *extra,
         env={"NORMENKADER_CACHE_DIR": str(cache)},
     )
-    assert run.code in (0, 1), run.stderr
+    assert run.code in (0, 1, 2), run.stderr  # 2: some finding is an error
     return run.code, json.loads(run.stdout)
 
 
@@ -74,7 +74,7 @@ def test_cold_warm_and_uncached_runs_give_the_same_bytes(tmp_path: Path, example
     uncached = run_cli(*args, env={"NORMENKADER_NO_CACHE": "1"})
     assert cold.code == warm.code == uncached.code
     assert cold.stdout == warm.stdout == uncached.stdout
-    assert {"normset", "bundle", "rollup"} <= families
+    assert {"normset", "bundle", "rollup", "conditions"} <= families
 
 
 def test_a_warm_run_imports_no_yaml_parser_or_schema_validator(tmp_path: Path) -> None:
@@ -200,3 +200,20 @@ def test_dataset_counts_are_cached_by_content(tmp_path: Path) -> None:
     args = ("check", bundle, "--as-of", AS_OF, "--format", "json")
     uncached = run_cli(*args, env={"NORMENKADER_NO_CACHE": "1"})
     assert uncached.stdout == changed
+
+
+def test_conditions_are_kept_per_facts_and_as_of_date(tmp_path: Path) -> None:
+    """``applies_if`` values (errors included) are cached under the facts they can see."""
+    bundle = tmp_path / "bundle"
+    shutil.copytree(ENGINE_BUNDLE, bundle)
+    cache = tmp_path / "cache"
+    edit_yaml(bundle / "bundle.yaml", lambda d: d["profile"].pop("automated_selection"))
+    reports = [_check(bundle, cache)[1] for _ in range(2)]
+    assert reports[0] == reports[1]
+    assert list(cache.glob("conditions-*.json"))
+    finding = _finding(reports[1], "TST.A.03")
+    assert finding["status"] == "error" and "declare the facts" in finding["message"]["en"]
+    edit_yaml(bundle / "bundle.yaml", lambda d: d["profile"].update(automated_selection=False))
+    assert _finding(_check(bundle, cache)[1], "TST.A.03")["status"] == "not_applicable"
+    edit_yaml(bundle / "bundle.yaml", lambda d: d["profile"].update(automated_selection=True))
+    assert _finding(_check(bundle, cache)[1], "TST.A.03")["status"] != "not_applicable"

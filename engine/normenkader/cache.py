@@ -25,7 +25,7 @@ from . import __version__
 
 _SAFE_KEY = re.compile(r"^[0-9a-f]{64}$")
 #: Entries kept per family; the oldest are removed when a new one is written.
-KEEP = {"bundle": 32, "dataset": 32, "rollup": 8, "normset": 16, "catalogues": 8}
+KEEP = {"bundle": 32, "dataset": 32, "conditions": 32, "rollup": 8, "normset": 16, "catalogues": 8}
 
 
 def enabled() -> bool:
