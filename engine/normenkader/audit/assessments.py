@@ -366,10 +366,10 @@ def append_assessment(path: Path, item: Assessment) -> None:
 
 def _appended(candidate: str, path: Path, existing: list[Assessment], item: Assessment) -> bool:
     """True when ``candidate`` parses to the existing judgements plus ``item``, in order."""
-    import tempfile
+    from ..workdir import private_workdir
 
-    with tempfile.TemporaryDirectory(prefix="normenkader-") as folder:
-        probe = Path(folder) / path.name
+    with private_workdir() as folder:
+        probe = folder / path.name
         probe.write_text(candidate, encoding="utf-8")
         try:
             parsed, _ = parse_assessments(probe)
@@ -400,11 +400,10 @@ def judge_bundle(
     does not await a judgement). ``carry_over`` scopes it to the system (register id)
     instead of the single bundle.
     """
-    import tempfile
-
     from ..engine import Options, evaluate
     from ..evidence.bundle import open_bundle
     from ..norms.compiled import load_norm_set
+    from ..workdir import private_workdir
 
     if verdict not in VERDICTS:
         raise InputError("USAGE", f"verdict must be one of {', '.join(VERDICTS)}")
@@ -414,8 +413,8 @@ def judge_bundle(
     norm_set = load_norm_set(norm_paths, profile, only=[norm_id])
     if norm_id not in norm_set.norms:
         raise InputError("UNKNOWN_NORM", f"no norm {norm_id!r} in the norm set")
-    with tempfile.TemporaryDirectory(prefix="normenkader-") as staging:
-        opened = open_bundle(bundle, None, Path(staging))
+    with private_workdir() as staging:
+        opened = open_bundle(bundle, None, staging)
         result = evaluate(norm_set, opened, Options(as_of=as_of or day))
         system = str(opened.system.get("register_id") or "") or None
         if carry_over and system is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import click
 
 from ..errors import InputError
+from ..workdir import private_workdir
 from .check import limit_options, make_limits
 
 
@@ -28,8 +28,8 @@ def seal(source: Path, output: Path, **limits: Any) -> None:
     """Seal the bundle SOURCE as a closed-world BagIt 1.0 bag (folder or .zip)."""
     from ..evidence.bag import seal_bundle
 
-    with tempfile.TemporaryDirectory(prefix="normenkader-") as staging:
-        sealed = seal_bundle(source, output, make_limits(limits), Path(staging))
+    with private_workdir() as staging:
+        sealed = seal_bundle(source, output, make_limits(limits), staging)
     click.echo(f"sealed {sealed.files} files ({sealed.bytes} bytes) into {sealed.output}")
     click.echo(f"bundle digest {sealed.digest}")
 
@@ -105,8 +105,8 @@ def sign(bundle: Path, key_path: Path, output: Path | None, **limits: Any) -> No
     from ..evidence.signing import key_id, load_private_key, sign_bundle
 
     key = load_private_key(key_path)
-    with tempfile.TemporaryDirectory(prefix="normenkader-") as staging:
-        opened = open_bundle(bundle, make_limits(limits), Path(staging))
+    with private_workdir() as staging:
+        opened = open_bundle(bundle, make_limits(limits), staging)
         envelope = sign_bundle(
             opened.digest, opened.id, opened.manifest["bundle"].get("organisation"), key_path
         )
@@ -180,8 +180,8 @@ def verify(
     claim = verify_result(envelope, trusted_keys, report_bytes=report_bytes, where=str(statement))
     signed_profile = (claim.predicate.get("norm_set") or {}).get("profile")
     norm_set = load_norm_set(list(norm_paths) or None, profile or signed_profile)
-    with tempfile.TemporaryDirectory(prefix="normenkader-") as staging:
-        opened = open_bundle(bundle, make_limits(limits), Path(staging))
+    with private_workdir() as staging:
+        opened = open_bundle(bundle, make_limits(limits), staging)
         verify_result(
             envelope,
             trusted_keys,
