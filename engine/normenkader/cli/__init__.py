@@ -10,12 +10,15 @@ from __future__ import annotations
 import gc
 import importlib
 import sys
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import click
 
 from .. import __version__
-from ..errors import NormenkaderError
+from ..errors import InputError, NormenkaderError
 
 #: command name -> "module:attribute", relative to this package.
 COMMANDS: dict[str, str] = {
@@ -37,6 +40,26 @@ COMMANDS: dict[str, str] = {
     "waivers": "audit:waivers",
     "assess": "audit:assess",
 }
+
+
+DEFAULT_NORMS_HELP = "Norm files or folders (repeatable); default: the shipped library."
+
+
+def norm_paths_option(help_text: str = DEFAULT_NORMS_HELP) -> Callable[[Any], Any]:
+    """``--norms PATH`` (repeatable), passed on as ``norm_paths``."""
+    return click.option(
+        "--norms", "norm_paths", multiple=True, type=click.Path(path_type=Path), help=help_text
+    )
+
+
+def parse_day(value: str | None, option: str = "--as-of") -> date:
+    """A ``YYYY-MM-DD`` option value; today (UTC) when it is not given."""
+    if value is None:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError("USAGE", f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 class LazyGroup(click.Group):

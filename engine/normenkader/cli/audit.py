@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
 
-from ..errors import InputError
-
-
-def _day(value: str | None, option: str) -> date:
-    if value is None:
-        return datetime.now(UTC).date()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError("USAGE", f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
+from . import norm_paths_option, parse_day
 
 
 @click.command()
@@ -70,13 +60,7 @@ def waivers() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--policy", type=click.Path(path_type=Path), help="Waiver policy file.")
 @click.option("--as-of", "as_of", default=None, help="Judge expiry at this date (default today).")
-@click.option(
-    "--norms",
-    "norm_paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Norm files/folders (default: the shipped library).",
-)
+@norm_paths_option()
 @click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
 def lint(
     files: tuple[Path, ...],
@@ -96,7 +80,7 @@ def lint(
 
     norm_set = load_norm_set(list(norm_paths) or None)
     known = {norm.id: norm.waivable for norm in norm_set.norms.values()}
-    day = _day(as_of, "--as-of")
+    day = parse_day(as_of, "--as-of")
     errors = 0
     for file in files:
         problems = lint_waivers(file, policy, known, day)
@@ -139,13 +123,7 @@ def lint(
     "evidence is unchanged (default: this bundle only).",
 )
 @click.option("--profile", default=None, help="Profile name or file (default: full).")
-@click.option(
-    "--norms",
-    "norm_paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Norm files/folders (default: the shipped library).",
-)
+@norm_paths_option()
 def assess(
     bundle: Path,
     norm_id: str,
@@ -170,8 +148,8 @@ def assess(
         verdict=verdict,
         note=note,
         assessor=assessor,
-        day=_day(day, "--date"),
-        as_of=_day(as_of, "--as-of") if as_of else None,
+        day=parse_day(day, "--date"),
+        as_of=parse_day(as_of, "--as-of") if as_of else None,
         carry_over=carry_over,
         norm_paths=list(norm_paths) or None,
         profile=profile,

@@ -11,6 +11,7 @@ import click
 
 from ..errors import InputError
 from ..workdir import private_workdir
+from . import norm_paths_option
 from .check import limit_options, make_limits
 
 
@@ -137,13 +138,7 @@ def sign(bundle: Path, key_path: Path, output: Path | None, **limits: Any) -> No
     type=click.Path(path_type=Path),
     help="Trusted-keys file holding the supervisor's key.",
 )
-@click.option(
-    "--norms",
-    "norm_paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Norm files/folders the result was made with (default: the shipped library).",
-)
+@norm_paths_option("Norm files/folders the result was made with (default: the shipped library).")
 @click.option("--profile", default=None, help="Profile (default: the one in the statement).")
 @click.option(
     "--report", type=click.Path(path_type=Path), help="A report to compare with the signed digest."

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from . import norm_paths_option
+
 
 @click.command()
 @click.option(
@@ -21,13 +23,7 @@ import click
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
 @click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
-@click.option(
-    "--norms",
-    "norm_paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Norm files or folders (repeatable); default: the shipped library.",
-)
+@norm_paths_option()
 @click.option(
     "--catalogue-dir",
     type=click.Path(path_type=Path, file_okay=False),

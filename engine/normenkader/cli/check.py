@@ -6,7 +6,6 @@ import gc
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +14,9 @@ import click
 from ..errors import InputError
 from ..results import SEVERITIES, Status, exit_code
 from ..workdir import private_workdir
+from . import norm_paths_option, parse_day
 
 STATUS_NAMES = [s.value for s in Status]
-
-
-def _as_of(value: str | None) -> date:
-    if value is None:
-        return datetime.now(UTC).date()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError("USAGE", f"--as-of {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _fail_on(value: str) -> frozenset[Status]:
@@ -94,13 +85,7 @@ def make_limits(kwargs: dict[str, Any]) -> Any:
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here.")
 @click.option("--profile", default=None, help="Profile name or file (default: full).")
 @click.option("--as-of", "as_of", default=None, help="Judge freshness and validity at this date.")
-@click.option(
-    "--norms",
-    "norm_paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Use these norm files/folders instead of the shipped library.",
-)
+@norm_paths_option("Use these norm files/folders instead of the shipped library.")
 @click.option("--only", multiple=True, help="Evaluate only these norm ids (and prerequisites).")
 @click.option("--waivers", type=click.Path(path_type=Path), help="Waiver file.")
 @click.option("--waiver-policy", type=click.Path(path_type=Path), help="Waiver policy file.")
@@ -175,7 +160,7 @@ def check(
 
     if no_cache:
         os.environ["NORMENKADER_NO_CACHE"] = "1"  # read by every cache of this process
-    day = _as_of(as_of)
+    day = parse_day(as_of)
     statuses = _fail_on(fail_on)
     if statement and not sign_key:
         raise InputError("USAGE", "--statement needs --sign-key")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
+from . import norm_paths_option
 
 
 @click.command()
@@ -28,7 +29,7 @@ def lint(paths: tuple[Path, ...]) -> None:
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(["dot", "mermaid", "json"]), default="dot")
 @click.option("--profile", default=None)
-@click.option("--norms", "norm_paths", multiple=True, type=click.Path(path_type=Path))
+@norm_paths_option()
 def graph(fmt: str, profile: str | None, norm_paths: tuple[Path, ...]) -> None:
     """Print the dependency graph of the norms (prerequisite -> dependant)."""
     from ..norms import graph as graphs
@@ -42,7 +43,7 @@ def graph(fmt: str, profile: str | None, norm_paths: tuple[Path, ...]) -> None:
 @click.command()
 @click.argument("norm_id")
 @click.option("--lang", type=click.Choice(["en", "nl"]), default="en")
-@click.option("--norms", "norm_paths", multiple=True, type=click.Path(path_type=Path))
+@norm_paths_option()
 def explain(norm_id: str, lang: str, norm_paths: tuple[Path, ...]) -> None:
     """What a norm demands, what it needs, what it depends on and what depends on it."""
     from ..norms.compiled import load_norm_set
