@@ -376,21 +376,32 @@ def _instrument_of(article: str) -> str:
 # ---------------------------------------------------------------------------- task-registry
 
 
+def _tr_items(
+    folder: Path, prefix: str, what: str, snapshot: Snapshot
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(urn, data) of each task-registry file in ``folder``, first file per urn; the rest
+    becomes a warning."""
+    seen: set[str] = set()
+    for path in sorted(folder.glob("*.yaml")):
+        data = loads_yaml(_read_text(path), str(path)).value
+        if not isinstance(data, dict) or not str(data.get("urn", "")).startswith(prefix):
+            snapshot.warnings.append(f"{path.name}: no {what} urn; skipped")
+            continue
+        ident = str(data["urn"])
+        if ident in seen:
+            snapshot.warnings.append(f"{path.name}: duplicate urn {ident}; later file ignored")
+            continue
+        seen.add(ident)
+        yield ident, data
+
+
 def _read_task_registry(folder: Path, snapshot: Snapshot) -> None:
     dirs = _tr_dirs(folder)
     assert dirs is not None
     req_dir, mtr_dir = dirs
     requirements: dict[str, dict[str, Any]] = {}
     reverse: dict[str, set[str]] = {}
-    for path in sorted(req_dir.glob("*.yaml")):
-        data = loads_yaml(_read_text(path), str(path)).value
-        if not isinstance(data, dict) or not str(data.get("urn", "")).startswith(REQ_PREFIX):
-            snapshot.warnings.append(f"{path.name}: no requirement urn; skipped")
-            continue
-        ident = str(data["urn"])
-        if ident in requirements:
-            snapshot.warnings.append(f"{path.name}: duplicate urn {ident}; later file ignored")
-            continue
+    for ident, data in _tr_items(req_dir, REQ_PREFIX, "requirement", snapshot):
         requirements[ident] = {
             "fingerprint": fingerprint(str(data.get("name", ""))),
             "lifecycle": _strings(data.get("lifecycle")),
@@ -400,15 +411,7 @@ def _read_task_registry(folder: Path, snapshot: Snapshot) -> None:
         }
         reverse[ident] = set(_strings(data.get("links")))
     measures: dict[str, dict[str, Any]] = {}
-    for path in sorted(mtr_dir.glob("*.yaml")):
-        data = loads_yaml(_read_text(path), str(path)).value
-        if not isinstance(data, dict) or not str(data.get("urn", "")).startswith(MTR_PREFIX):
-            snapshot.warnings.append(f"{path.name}: no measure urn; skipped")
-            continue
-        ident = str(data["urn"])
-        if ident in measures:
-            snapshot.warnings.append(f"{path.name}: duplicate urn {ident}; later file ignored")
-            continue
+    for ident, data in _tr_items(mtr_dir, MTR_PREFIX, "measure", snapshot):
         links = [u for u in _strings(data.get("links")) if u.startswith(REQ_PREFIX)]
         measures[ident] = {
             "fingerprint": fingerprint(str(data.get("name", ""))),

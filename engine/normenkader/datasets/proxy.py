@@ -22,14 +22,21 @@ MAX_LEVELS = 1_000
 MISSING = "(missing)"
 
 
-def cramers_v(table: dict[tuple[str, str], float]) -> float | None:
-    """Cramér's V of a contingency table {(row, column): count}; None when degenerate."""
+def _margins(
+    table: dict[tuple[str, str], float],
+) -> tuple[dict[str, float], dict[str, float], float]:
+    """Row totals, column totals and the grand total of a contingency table."""
     rows: dict[str, float] = {}
     cols: dict[str, float] = {}
     for (r, c), count in table.items():
         rows[r] = rows.get(r, 0.0) + count
         cols[c] = cols.get(c, 0.0) + count
-    n = sum(rows.values())
+    return rows, cols, sum(rows.values())
+
+
+def cramers_v(table: dict[tuple[str, str], float]) -> float | None:
+    """Cramér's V of a contingency table {(row, column): count}; None when degenerate."""
+    rows, cols, n = _margins(table)
     k = min(len(rows), len(cols))
     if n <= 0 or k < 2:
         return None
@@ -43,12 +50,7 @@ def cramers_v(table: dict[tuple[str, str], float]) -> float | None:
 
 def normalised_mi(table: dict[tuple[str, str], float]) -> float | None:
     """I(F;A) / sqrt(H(F) H(A)); None when either side is constant."""
-    rows: dict[str, float] = {}
-    cols: dict[str, float] = {}
-    for (r, c), count in table.items():
-        rows[r] = rows.get(r, 0.0) + count
-        cols[c] = cols.get(c, 0.0) + count
-    n = sum(rows.values())
+    rows, cols, n = _margins(table)
     if n <= 0:
         return None
 
