@@ -152,34 +152,10 @@ def test_only_selects_norm_and_prerequisites(bundle: Path, norms: Path) -> None:
 
 
 def test_fail_on_and_min_severity(bundle: Path, norms: Path) -> None:
-    run = run_cli(
-        "check",
-        bundle,
-        "--norms",
-        norms,
-        "--as-of",
-        AS_OF,
-        "--fail-on",
-        "review",
-        "--format",
-        "json",
-    )
-    assert run.code == 1  # TST.A.05 is review
-    run = run_cli(
-        "check",
-        bundle,
-        "--norms",
-        norms,
-        "--as-of",
-        AS_OF,
-        "--fail-on",
-        "review",
-        "--min-severity",
-        "blocker",
-        "--format",
-        "json",
-    )
-    assert run.code == 0  # the review norm is only major
+    code, _ = findings(bundle, norms, "--fail-on", "review")
+    assert code == 1  # TST.A.05 is review
+    code, _ = findings(bundle, norms, "--fail-on", "review", "--min-severity", "blocker")
+    assert code == 0  # the review norm is only major
 
 
 def test_overlong_list_in_evidence_is_invalid_not_a_hang(bundle: Path, norms: Path) -> None:

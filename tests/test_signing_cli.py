@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hostile.sandbox import Workspace, assert_rejected
+from hostile.sandbox import Outcome, Workspace, assert_rejected
 from hostile.trees import working_bundle
 from normenkader.evidence.bag import seal_bundle
 from normenkader.evidence.signing import generate_key, public_key_text
@@ -256,22 +256,23 @@ def signed_result(setup: dict[str, Path]) -> tuple[Workspace, Path, Path]:
     return workspace, root / "result.dsse.json", root / "report.json"
 
 
+def verify(
+    workspace: Workspace,
+    statement: Path,
+    bundle: Path,
+    trusted: Path,
+    *extra: str | Path,
+    norms: Path = FIXTURE_NORMS,
+) -> Outcome:
+    """``normenkader verify`` of a signed result against a bundle."""
+    args = ["verify", statement, "--bundle", bundle, "--trusted-keys", trusted, "--norms", norms]
+    return workspace.run(*args, *extra)
+
+
 def test_signed_result_verifies_and_reruns(setup: dict[str, Path]) -> None:
     workspace, statement, report = signed_result(setup)
     archive = seal(setup["root"] / "work", setup["root"] / "bag.zip")  # same bundle, other form
-    outcome = workspace.run(
-        "verify",
-        statement,
-        "--bundle",
-        archive,
-        "--trusted-keys",
-        setup["trusted"],
-        "--norms",
-        FIXTURE_NORMS,
-        "--report",
-        report,
-        "--rerun",
-    )
+    outcome = verify(workspace, statement, archive, setup["trusted"], "--report", report, "--rerun")
     assert outcome.code == 0, outcome.stderr
     assert "reproduced" in outcome.stdout and "Gemeente Test (supervisor)" in outcome.stdout
 
@@ -279,34 +280,14 @@ def test_signed_result_verifies_and_reruns(setup: dict[str, Path]) -> None:
 def test_signed_result_against_another_bundle(setup: dict[str, Path]) -> None:
     workspace, statement, _ = signed_result(setup)
     other = working_bundle(setup["root"] / "work2", {"docs/extra.md": b"x"})
-    outcome = workspace.run(
-        "verify",
-        statement,
-        "--bundle",
-        other,
-        "--trusted-keys",
-        setup["trusted"],
-        "--norms",
-        FIXTURE_NORMS,
-    )
+    outcome = verify(workspace, statement, other, setup["trusted"])
     assert_rejected(outcome, "SIGNATURE_SUBJECT_MISMATCH")
 
 
 def test_signed_result_with_an_edited_report(setup: dict[str, Path]) -> None:
     workspace, statement, report = signed_result(setup)
     report.write_text(report.read_text().replace('"as_of"', '"as_of" ', 1))
-    outcome = workspace.run(
-        "verify",
-        statement,
-        "--bundle",
-        setup["bag"],
-        "--trusted-keys",
-        setup["trusted"],
-        "--norms",
-        FIXTURE_NORMS,
-        "--report",
-        report,
-    )
+    outcome = verify(workspace, statement, setup["bag"], setup["trusted"], "--report", report)
     assert_rejected(outcome, "REPORT_MISMATCH")
 
 
@@ -316,16 +297,7 @@ def test_signed_result_with_other_norms(setup: dict[str, Path]) -> None:
     shutil.copytree(FIXTURE_NORMS, norms)
     first = norms / "TST.A.01.yaml"
     first.write_text(first.read_text().replace('en: "Test norm."', 'en: "Test norm, edited."'))
-    outcome = workspace.run(
-        "verify",
-        statement,
-        "--bundle",
-        setup["bag"],
-        "--trusted-keys",
-        setup["trusted"],
-        "--norms",
-        norms,
-    )
+    outcome = verify(workspace, statement, setup["bag"], setup["trusted"], norms=norms)
     assert_rejected(outcome, "NORM_SET_MISMATCH")
 
 
@@ -334,16 +306,7 @@ def test_signed_result_by_a_key_not_trusted(setup: dict[str, Path]) -> None:
     only_org = json.loads(setup["trusted"].read_text())
     only_org["keys"] = [k for k in only_org["keys"] if k["role"] != "supervisor"]
     setup["trusted"].write_text(json.dumps(only_org))
-    outcome = workspace.run(
-        "verify",
-        statement,
-        "--bundle",
-        setup["bag"],
-        "--trusted-keys",
-        setup["trusted"],
-        "--norms",
-        FIXTURE_NORMS,
-    )
+    outcome = verify(workspace, statement, setup["bag"], setup["trusted"])
     assert_rejected(outcome, "SIGNATURE_UNTRUSTED")
 
 
