@@ -27,6 +27,7 @@ def assess(
     *extra: str,
     verdict: str = "pass",
     day: str = "2026-11-28",
+    norm: str = "NK.TST.02",
 ):
     return run_cli(
         "assess",
@@ -34,7 +35,7 @@ def assess(
         "--norms",
         norms,
         "--norm",
-        "NK.TST.02",
+        norm,
         "--verdict",
         verdict,
         "--note",
@@ -154,46 +155,14 @@ def test_assess_appends_and_keeps_earlier_text(setup, tmp_path) -> None:
 
 def test_assess_warns_when_the_norm_does_not_await_review(setup, tmp_path) -> None:
     norms, bundle = setup
-    run = run_cli(
-        "assess",
-        bundle,
-        "--norms",
-        norms,
-        "--norm",
-        "NK.TST.03",
-        "--verdict",
-        "pass",
-        "--note",
-        "n",
-        "--assessor",
-        "x",
-        "--file",
-        tmp_path / "a.yaml",
-        "--date",
-        AS_OF,
-    )
+    run = assess(bundle, norms, tmp_path / "a.yaml", day=AS_OF, norm="NK.TST.03")
     assert run.code == 0
     assert "warning: NK.TST.03 is fail" in run.stderr
 
 
 def test_assess_unknown_norm_is_exit_3(setup, tmp_path) -> None:
     norms, bundle = setup
-    run = run_cli(
-        "assess",
-        bundle,
-        "--norms",
-        norms,
-        "--norm",
-        "NK.TST.55",
-        "--verdict",
-        "pass",
-        "--note",
-        "n",
-        "--assessor",
-        "x",
-        "--file",
-        tmp_path / "a.yaml",
-    )
+    run = assess(bundle, norms, tmp_path / "a.yaml", norm="NK.TST.55")
     assert run.code == 3
     assert "Traceback" not in run.stderr
     assert not (tmp_path / "a.yaml").exists()

@@ -18,7 +18,7 @@ from audit_report_fixtures import HOSTILE, sample_result
 from conftest import EXAMPLES, run_cli
 from normenkader.report import markdown, oscal, sarif
 from normenkader.report import render as render_format
-from normenkader.results import Status
+from normenkader.results import STATUS_ORDER
 
 SARIF_SCHEMA = Path("/work/shared/reference/schemas/sarif-schema-2.1.0.json")
 FORMATS = ("json", "terminal", "html", "markdown", "sarif", "junit", "oscal")
@@ -55,19 +55,7 @@ def counts_markdown(text: str) -> Counter[str]:
     lines = text.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("| 🔴"))
     numbers = [int(n) for n in lines[header + 2].strip("| ").split(" | ")]
-    order = [
-        s.value
-        for s in (
-            Status.FAIL,
-            Status.MISSING,
-            Status.BLOCKED,
-            Status.ERROR,
-            Status.REVIEW,
-            Status.WAIVED,
-            Status.PASS,
-            Status.NOT_APPLICABLE,
-        )
-    ]
+    order = [s.value for s in STATUS_ORDER]
     return Counter({s: n for s, n in zip(order, numbers, strict=True) if n})
 
 
