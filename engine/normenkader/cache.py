@@ -28,8 +28,18 @@ _SAFE_KEY = re.compile(r"^[0-9a-f]{64}$")
 KEEP = {"bundle": 32, "dataset": 32, "conditions": 32, "rollup": 8, "normset": 16, "catalogues": 8}
 
 
+_disabled = False
+
+
+def disable() -> None:
+    """Turn every cache off for the rest of this process (``verify --rerun`` must compute
+    everything afresh); unlike ``NORMENKADER_NO_CACHE`` it changes no environment."""
+    global _disabled
+    _disabled = True
+
+
 def enabled() -> bool:
-    return os.environ.get("NORMENKADER_NO_CACHE", "") == ""
+    return not _disabled and os.environ.get("NORMENKADER_NO_CACHE", "") == ""
 
 
 def cache_dir() -> Path:
