@@ -112,10 +112,15 @@ def group_rates(
 ) -> dict[str, tuple[Rate | None, str | None]]:
     """Each rate of one group, or None with the reason it is not estimable."""
     factor = cell.w / cell.w2 if cell.w2 > 0 else 0.0
+    # Kish's factor of a cell whose weights under- or overflowed (w2 == 0 or inf) is no
+    # number to build an interval on: such a rate is not estimable, never a division by 0.
+    usable = math.isfinite(factor) and factor > 0
 
     def rate(num: float, den: float) -> tuple[Rate | None, str | None]:
         if den <= 0:
             return None, "zero_denominator"
+        if not usable or not math.isfinite(num) or not math.isfinite(den) or den * factor <= 0:
+            return None, "degenerate_weights"
         return Rate(num, den, den * factor), None
 
     adverse_count = cell.sel if adverse == "selected" else cell.w - cell.sel

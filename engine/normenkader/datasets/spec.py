@@ -7,6 +7,8 @@ validates every column name, which later appears in SQL only as a quoted identif
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,13 +52,15 @@ class Selection:
 
     ``flag``: a boolean column (true/false, 1/0, yes/no, ja/nee); ``score``: selected when a
     numeric column is >= ``threshold``; ``values``: selected when the column's value is one of
-    ``values``.
+    ``values``. Values are compared as text and, where a value is a number (``1.0`` or
+    ``"1"``), also numerically, so ``1.0`` in the manifest selects the rows that read ``1``.
     """
 
     column: str
     rule: str = "flag"  # flag | score | values
     threshold: float | None = None
     values: tuple[str, ...] = ()
+    numbers: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,42 @@ def _group_columns(columns: dict[str, Any]) -> tuple[str, ...]:
     return tuple(check_name(name, "group") for name in names)
 
 
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def _selected_values(values: list[Any]) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """The text forms and the numeric forms of ``selected.values``.
+
+    A number is written the way a CSV would hold it (``1``, not ``1.0``) and is also
+    compared numerically; a boolean is refused, since ``true`` could be spelled in many
+    ways in a column (a true/false column is a flag: name it without ``values``).
+    """
+    texts: list[str] = []
+    numbers: list[float] = []
+    for value in values:
+        if isinstance(value, bool):
+            raise InputError(
+                "DATASET_COLUMN_INVALID",
+                "selected.values holds true/false; name a true/false column as a flag "
+                "(selected: COLUMN) instead",
+            )
+        if isinstance(value, int | float):
+            number = float(value)
+            if not math.isfinite(number):
+                raise InputError("DATASET_COLUMN_INVALID", "selected.values holds a non-number")
+            texts.append(str(int(number)) if number.is_integer() else repr(number))
+            numbers.append(number)
+        elif isinstance(value, str):
+            texts.append(value)
+            if _NUMBER.match(value.strip()):
+                number = float(value)
+                if math.isfinite(number):
+                    numbers.append(number)
+        else:
+            raise InputError("DATASET_COLUMN_INVALID", "selected.values must be text or numbers")
+    return tuple(dict.fromkeys(texts)), tuple(dict.fromkeys(numbers))
+
+
 def dataset_spec(entry: dict[str, Any], path: str = "") -> DatasetSpec:
     """The ``DatasetSpec`` of a decisions-dataset manifest entry."""
     columns = entry.get("columns")
@@ -159,7 +199,8 @@ def dataset_spec(entry: dict[str, Any], path: str = "") -> DatasetSpec:
                 raise InputError(
                     "DATASET_COLUMN_INVALID", "selected.values must be a non-empty list"
                 )
-            selection = Selection(column, "values", values=tuple(str(v) for v in values))
+            texts, numbers = _selected_values(values)
+            selection = Selection(column, "values", values=texts, numbers=numbers)
         else:
             selection = Selection(column)
     else:

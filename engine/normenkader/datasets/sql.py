@@ -15,6 +15,9 @@ from typing import Any
 from .spec import DatasetSpec
 
 MAX_VALUES = 200
+#: The range of a usable non-zero weight (see ``count_query``).
+MIN_WEIGHT = "1e-100"
+MAX_WEIGHT = "1e100"
 
 
 @dataclass(frozen=True)
@@ -88,12 +91,17 @@ def selection_expr(
             f"WHEN {number} >= ? THEN 1 ELSE 0 END",
             [rule.threshold],
         )
-    values = list(rule.values)[:MAX_VALUES]
+    values: list[Any] = list(rule.values)[:MAX_VALUES]
     marks = ", ".join("?" for _ in values)
+    matches = f"CAST({col} AS {dialect.string_type}) IN ({marks})"
+    numbers = list(rule.numbers)[:MAX_VALUES]
+    if numbers:
+        # 1.0 in the manifest and "1" in the file are the same value
+        number = _number(rule.column, types[rule.column], dialect)
+        matches += f" OR {number} IN ({', '.join('?' for _ in numbers)})"
     return (
-        f"CASE WHEN {col} IS NULL THEN NULL "
-        f"WHEN CAST({col} AS {dialect.string_type}) IN ({marks}) THEN 1 ELSE 0 END",
-        values,
+        f"CASE WHEN {col} IS NULL THEN NULL WHEN {matches} THEN 1 ELSE 0 END",
+        values + numbers,
     )
 
 
@@ -118,10 +126,13 @@ def count_query(
     aggregates = ["count(*) AS n"]
     if spec.weight:
         inner.append(f"{_number(spec.weight, types[spec.weight], dialect)} AS w")
+        # a usable weight is 0 or lies in [1e-100, 1e100], so that w * w neither underflows
+        # to 0 nor overflows to inf (Kish's effective size divides by the sum of squares)
+        usable = f"(w = 0 OR (w >= {MIN_WEIGHT} AND w <= {MAX_WEIGHT}))"
         aggregates += [
-            "sum(w) FILTER (WHERE w >= 0 AND w < 1e300) AS w",
-            "sum(w * w) FILTER (WHERE w >= 0 AND w < 1e300) AS w2",
-            "count(*) FILTER (WHERE w IS NULL OR NOT (w >= 0 AND w < 1e300)) AS bad_w",
+            f"sum(w) FILTER (WHERE {usable}) AS w",
+            f"sum(w * w) FILTER (WHERE {usable}) AS w2",
+            f"count(*) FILTER (WHERE w IS NULL OR NOT {usable}) AS bad_w",
         ]
     keys = [f"g{i}" for i in range(len(spec.groups))] + ["s", "y", "c"]
     ordinals = ", ".join(str(i + 1) for i in range(len(keys)))
