@@ -59,7 +59,12 @@ def write_norms(root: Path) -> Path:
             "title": {"nl": f"Testnorm {norm_id}", "en": f"Test norm {norm_id}"},
             "description": {"nl": "Alleen voor tests.", "en": "For tests only."},
             "derived_from": [
-                {"catalogue": "algoritmekader", "id": "urn:nl:ak:ver:awb-01", "version": "v2.5.1"}
+                {
+                    "catalogue": "algoritmekader",
+                    "id": "urn:nl:ak:ver:awb-01",
+                    "version": "v2.5.1",
+                    "strength": "full",
+                }
             ],
             "legal_basis": ["Awb art. 3:2"],
             **extra,

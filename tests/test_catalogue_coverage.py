@@ -25,9 +25,17 @@ review: {review}
 
 
 def write_norm(
-    folder: Path, norm_id: str, derived: list[tuple[str, str, str]], review: bool = False
+    folder: Path,
+    norm_id: str,
+    derived: list[tuple[str, str, str]] | list[tuple[str, str, str, str]],
+    review: bool = False,
 ) -> None:
-    lines = "\n".join(f'  - {{catalogue: {c}, id: "{i}", version: "{v}"}}' for c, i, v in derived)
+    """A norm citing ``derived`` as (catalogue, id, version[, strength]); strength default full."""
+    lines = "\n".join(
+        f'  - {{catalogue: {d[0]}, id: "{d[1]}", version: "{d[2]}", '
+        f"strength: {d[3] if len(d) > 3 else 'full'}}}"
+        for d in derived
+    )
     checks = "" if review else 'checks:\n  - {kind: expr, expr: "true"}'
     (folder / f"{norm_id}.yaml").write_text(
         NORM.format(id=norm_id, derived=lines, review=str(review).lower(), checks=checks), "utf-8"

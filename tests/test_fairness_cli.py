@@ -22,7 +22,7 @@ id: NK.TST.01
 title: {nl: Selectiekans per groep, en: Selection rate per group}
 description: {nl: Testnorm voor group_metric., en: Test norm for group_metric.}
 severity: major
-derived_from: [{catalogue: adr-onderzoekskader, id: DM.21, version: "2023"}]
+derived_from: [{catalogue: adr-onderzoekskader, id: DM.21, version: "2023", strength: full}]
 evidence:
   decisions: {kind: decisions-dataset, optional: true}
   group_counts: {kind: group-counts, optional: true}
@@ -42,7 +42,7 @@ id: NK.TST.02
 title: {nl: Proxy's, en: Proxies}
 description: {nl: Testnorm voor proxy., en: Test norm for proxy.}
 severity: major
-derived_from: [{catalogue: adr-onderzoekskader, id: DM.19, version: "2023"}]
+derived_from: [{catalogue: adr-onderzoekskader, id: DM.19, version: "2023", strength: full}]
 evidence:
   decisions: {kind: decisions-dataset}
   proxy_analysis: {kind: proxy-analysis, optional: true}

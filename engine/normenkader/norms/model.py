@@ -42,6 +42,10 @@ class Source(_Strict):
     """Upstream id, e.g. urn:nl:ak:ver:grw-02 or DM.19."""
     version: str = Field(min_length=1, max_length=40)
     """Upstream version, e.g. v2.5.1 or 2023 (measure ids were renumbered between versions)."""
+    strength: Literal["full", "partial", "nominal"]
+    """How much of the item the norm's checks test: ``full`` (what the item asks),
+    ``partial`` (part of it, or on presence only), ``nominal`` (cited, not tested).
+    ``normenkader coverage`` reports an item covered only nominally as ``nominal``."""
 
 
 class Effective(_Strict):
