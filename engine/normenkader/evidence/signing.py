@@ -28,8 +28,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
+import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -116,20 +118,86 @@ def _public_key(value: Any, where: str) -> Ed25519PublicKey:
         raise InputError("TRUSTED_KEYS_INVALID", f"bad Ed25519 public key ({exc})", where) from None
 
 
+#: Roles with a meaning in the engine; any other name matching ROLE_PATTERN is a free
+#: attestation role (dpo, ciso, ...).
+SUBMITTER = "submitter"  # an organisation's key: signs bundle submissions
+SUPERVISOR = "supervisor"  # signs check-result statements
+WAIVER_AUTHOR = "waiver-author"
+WAIVER_APPROVER = "waiver-approver"
+ASSESSOR = "assessor"  # signs judgements (a person's key)
+DEFINED_ROLES = frozenset({SUBMITTER, SUPERVISOR, WAIVER_AUTHOR, WAIVER_APPROVER, ASSESSOR})
+ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
+MAX_NAME_CHARS = 200
+
+
+def normalise_name(text: str) -> str:
+    """Organisation or person names compared: Unicode NFKC, case-folded, whitespace collapsed."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(unicodedata.normalize("NFKC", folded).split())
+
+
+def same_name(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and normalise_name(a) == normalise_name(b)
+
+
 @dataclass(frozen=True)
 class TrustedKey:
-    keyid: str
+    """One key of a trusted-keys file: whose it is, what it may sign, and when."""
+
+    key_id: str
     organisation: str
-    role: str
+    roles: frozenset[str]
     public: Ed25519PublicKey
     valid_from: date
     valid_until: date | None
+    person: str | None = None  # None: the organisation's key, not a person's
+
+    @property
+    def public_key(self) -> Ed25519PublicKey:
+        return self.public
+
+    @property
+    def keyid(self) -> str:  # the earlier name
+        return self.key_id
+
+    @property
+    def role(self) -> str:
+        """The roles as one display text (``submitter`` or ``assessor, dpo``)."""
+        return ", ".join(sorted(self.roles))
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    def valid_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+    def validity_problem(self, when: datetime | date, where: str | None) -> InputError | None:
+        """KEY_NOT_YET_VALID or KEY_EXPIRED when the key was not valid at ``when``."""
+        day = when.astimezone(UTC).date() if isinstance(when, datetime) else when
+        stamp = when.isoformat().replace("+00:00", "Z") if isinstance(when, datetime) else str(day)
+        if day < self.valid_from:
+            return InputError(
+                "KEY_NOT_YET_VALID",
+                f"key {self.key_id[:16]} is valid from {self.valid_from.isoformat()};"
+                f" signed at {stamp}",
+                where,
+            )
+        if self.valid_until is not None and day > self.valid_until:
+            return InputError(
+                "KEY_EXPIRED",
+                f"key {self.key_id[:16]} expired on {self.valid_until.isoformat()};"
+                f" signed at {stamp}",
+                where,
+            )
+        return None
 
     def describe(self) -> dict[str, Any]:
         return {
-            "keyid": self.keyid,
+            "keyid": self.key_id,
             "organisation": self.organisation,
+            "person": self.person,
             "role": self.role,
+            "roles": sorted(self.roles),
             "valid_from": self.valid_from.isoformat(),
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
         }
@@ -144,7 +212,61 @@ def _date(value: Any, where: str) -> date:
         raise InputError("TRUSTED_KEYS_INVALID", str(exc), where) from None
 
 
+def _roles(entry: dict[str, Any], where: str) -> frozenset[str]:
+    if "role" in entry and "roles" in entry:
+        raise InputError("TRUSTED_KEYS_INVALID", "give either roles or role, not both", where)
+    raw = entry.get("roles", [entry["role"]] if "role" in entry else None)
+    if not isinstance(raw, list) or not raw or len(raw) > 32:
+        raise InputError("TRUSTED_KEYS_INVALID", "roles must be a list of 1 to 32 names", where)
+    for role in raw:
+        if not isinstance(role, str) or not ROLE_PATTERN.match(role):
+            raise InputError(
+                "TRUSTED_KEYS_INVALID",
+                f"role {role!r} is not a role name (^[a-z][a-z0-9-]*$, at most 64 characters)",
+                where,
+            )
+    roles = frozenset(raw)
+    if len(roles) != len(raw):
+        raise InputError("TRUSTED_KEYS_INVALID", "a role is listed twice", where)
+    if SUBMITTER in roles and SUPERVISOR in roles:
+        raise InputError(
+            "TRUSTED_KEYS_ROLE_CONFLICT",
+            "a key may not be both submitter and supervisor (the audited party would judge itself)",
+            where,
+        )
+    return roles
+
+
+def _text(entry: dict[str, Any], name: str, where: str, required: bool) -> str | None:
+    value = entry.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME_CHARS:
+        raise InputError(
+            "TRUSTED_KEYS_INVALID",
+            f"{name} must be a text of 1 to {MAX_NAME_CHARS} characters",
+            where,
+        )
+    return value
+
+
+KEY_FIELDS = frozenset(
+    {
+        "organisation",
+        "person",
+        "role",
+        "roles",
+        "public_key",
+        "valid_from",
+        "valid_until",
+        "keyid",
+        "comment",
+    }
+)
+
+
 def load_trusted_keys(path: Path) -> list[TrustedKey]:
+    """Read a trusted-keys file (YAML or JSON); see the module docstring for the format."""
     from ..inputfile import read_input_file
 
     data = read_input_file(Path(path), "TRUSTED_KEYS_INVALID", 1 << 20)
@@ -156,41 +278,82 @@ def load_trusted_keys(path: Path) -> list[TrustedKey]:
         or set(value) - {"keys", "format"}
     ):
         raise InputError("TRUSTED_KEYS_INVALID", "expected a mapping with a 'keys' list", str(path))
+    if len(value["keys"]) > MAX_TRUSTED_KEYS:
+        raise InputError("TRUSTED_KEYS_INVALID", f"more than {MAX_TRUSTED_KEYS} keys", str(path))
     keys: list[TrustedKey] = []
-    allowed = {
-        "organisation",
-        "role",
-        "public_key",
-        "valid_from",
-        "valid_until",
-        "keyid",
-        "comment",
-    }
-    for index, entry in enumerate(value["keys"][:MAX_TRUSTED_KEYS]):
+    seen: dict[str, str] = {}
+    for index, entry in enumerate(value["keys"]):
         where = doc.where(f"/keys/{index}")
-        if not isinstance(entry, dict) or set(entry) - allowed:
+        if not isinstance(entry, dict) or set(entry) - KEY_FIELDS:
             raise InputError(
-                "TRUSTED_KEYS_INVALID", f"a key entry has only the fields {sorted(allowed)}", where
+                "TRUSTED_KEYS_INVALID",
+                f"a key entry has only the fields {sorted(KEY_FIELDS)}",
+                where,
             )
-        for needed in ("organisation", "role", "public_key", "valid_from"):
-            if not isinstance(entry.get(needed), str) or not entry[needed].strip():
-                raise InputError("TRUSTED_KEYS_INVALID", f"{needed} is required", where)
+        organisation = _text(entry, "organisation", where, True)
+        person = _text(entry, "person", where, False)
+        if "valid_from" not in entry or "public_key" not in entry:
+            raise InputError(
+                "TRUSTED_KEYS_INVALID", "public_key and valid_from are required", where
+            )
+        roles = _roles(entry, where)
         public = _public_key(entry["public_key"], where)
         keyid = key_id(public)
         if entry.get("keyid") not in (None, keyid):
             raise InputError("TRUSTED_KEYS_INVALID", "keyid does not match public_key", where)
+        if keyid in seen:
+            raise InputError(
+                "TRUSTED_KEYS_INVALID",
+                f"the same key is listed twice (also at {seen[keyid]})",
+                where,
+            )
+        seen[keyid] = where
         until = entry.get("valid_until")
+        valid_from = _date(entry["valid_from"], where)
+        valid_until = _date(until, where) if until is not None else None
+        if valid_until is not None and valid_until < valid_from:
+            raise InputError("TRUSTED_KEYS_INVALID", "valid_until is before valid_from", where)
+        assert organisation is not None
         keys.append(
             TrustedKey(
-                keyid=keyid,
-                organisation=entry["organisation"],
-                role=entry["role"],
+                key_id=keyid,
+                organisation=organisation,
+                roles=roles,
                 public=public,
-                valid_from=_date(entry["valid_from"], where),
-                valid_until=_date(until, where) if until is not None else None,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                person=person,
             )
         )
     return keys
+
+
+def trusted_keys_entry(
+    public_pem: bytes,
+    organisation: str,
+    roles: list[str],
+    valid_from: date,
+    valid_until: date | None = None,
+    person: str | None = None,
+) -> dict[str, Any]:
+    """The trusted-keys entry for a new key (``keygen`` prints it)."""
+    entry: dict[str, Any] = {"organisation": organisation or "CHANGE ME"}
+    if person:
+        entry["person"] = person
+    entry["roles"] = list(roles)
+    entry["public_key"] = public_key_text(public_pem)
+    entry["valid_from"] = valid_from.isoformat()
+    if valid_until is not None:
+        entry["valid_until"] = valid_until.isoformat()
+    _roles(entry, "keygen")  # the same rules as a trusted-keys file
+    return entry
+
+
+def trusted_keys_digest(path: Path) -> str:
+    from ..inputfile import read_input_file
+
+    data = read_input_file(Path(path), "TRUSTED_KEYS_INVALID", 1 << 20)
+    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 # --------------------------------------------------------------------------- envelopes
@@ -489,3 +652,222 @@ def verify_result(
             where,
         )
     return claim
+
+
+# --------------------------------------------------------------------------- time
+
+
+def format_signed_at(moment: datetime) -> str:
+    """RFC 3339 in UTC with seconds, e.g. ``2026-11-20T09:30:00Z``."""
+    if moment.tzinfo is None:
+        raise ValueError("signing time must carry a timezone")
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+_RFC3339 = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
+
+
+def parse_signed_at(value: Any, where: str | None) -> datetime:
+    """A statement's ``signed_at`` (RFC 3339 with a zone) as an aware UTC datetime."""
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        raise InputError(
+            "SIGNED_AT_INVALID", "signed_at must be an RFC 3339 time with a zone", where
+        )
+    text = re.sub(r"\.[0-9]+", "", value.upper().replace("Z", "+00:00"))  # whole seconds
+    try:
+        return datetime.fromisoformat(text).astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise InputError("SIGNED_AT_INVALID", f"signed_at {value!r} is not a time", where) from None
+
+
+def signing_time(value: str | None) -> datetime:
+    """``--signed-at`` (a date or an RFC 3339 time) or else the wall clock, in UTC."""
+    if value is None:
+        return datetime.now(UTC).replace(microsecond=0)
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        from ..timeutil import parse_date
+
+        try:
+            day = parse_date(value)
+        except ValueError as exc:
+            raise InputError("USAGE", f"--signed-at: {exc}") from None
+        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+    try:
+        return parse_signed_at(value, "--signed-at")
+    except InputError as exc:
+        raise InputError("USAGE", f"--signed-at: {exc.message}") from None
+
+
+# --------------------------------------------------------------------------- attestations
+
+ATTESTATION_PREDICATE = "https://normenkader.nl/attestation/statement/v1"
+CLAIM_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+
+
+def attestation_statement(
+    *,
+    claim: str,
+    bundle_id: str,
+    organisation: str,
+    signed_at: datetime,
+    norm: str | None = None,
+    about: dict[str, str] | None = None,
+    text: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """An attestation (in-toto Statement v1): a role-holder states ``claim`` about a bundle.
+
+    ``about`` maps evidence ids to the sha256 digests the statement covers; when an item
+    changes, the attestation no longer applies. Without it the subject is the bundle id.
+    """
+    if not CLAIM_PATTERN.match(claim):
+        raise InputError("USAGE", f"claim {claim!r} must be an id (^[A-Za-z0-9][A-Za-z0-9._:-]*$)")
+    subjects = [
+        {"name": f"evidence:{item}", "digest": {"sha256": digest.removeprefix("sha256:")}}
+        for item, digest in sorted((about or {}).items())
+    ] or [
+        {
+            "name": f"bundle:{bundle_id}",
+            "digest": {"sha256": hashlib.sha256(bundle_id.encode("utf-8")).hexdigest()},
+        }
+    ]
+    predicate: dict[str, Any] = {
+        "claim": claim,
+        "bundle_id": bundle_id,
+        "organisation": organisation,
+        "signed_at": format_signed_at(signed_at),
+    }
+    if norm:
+        predicate["norm"] = norm
+    if text:
+        predicate["text"] = dict(text)
+    return {
+        "_type": STATEMENT_TYPE,
+        "subject": subjects,
+        "predicateType": ATTESTATION_PREDICATE,
+        "predicate": predicate,
+    }
+
+
+@dataclass(frozen=True)
+class Attested:
+    """A verified attestation: who signed which claim, when."""
+
+    key: TrustedKey
+    claim: str
+    signed_at: datetime
+    about: dict[str, str]
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "claim": self.claim,
+            "signed_at": format_signed_at(self.signed_at),
+            "about": dict(sorted(self.about.items())),
+            "signer": self.key.describe(),
+        }
+
+
+def verify_attestation(
+    envelope: bytes,
+    trusted: list[TrustedKey],
+    *,
+    role: str,
+    bundle_id: str,
+    organisation: str | None,
+    evidence_digests: dict[str, str],
+    as_of: date,
+    claim: str | None = None,
+    norm: str | None = None,
+    same_organisation: bool = True,
+    where: str = "attestation",
+) -> Attested:
+    """Verify an attestation envelope for this bundle; raise InputError with the reason.
+
+    Codes: SIGNATURE_INVALID, SIGNATURE_UNTRUSTED, ATTESTATION_INVALID, ROLE_NOT_ALLOWED,
+    ORGANISATION_MISMATCH, SIGNATURE_SUBJECT_MISMATCH (another bundle or changed evidence),
+    ATTESTATION_CLAIM_MISMATCH, SIGNED_AT_INVALID, SIGNED_AFTER_AS_OF, KEY_NOT_YET_VALID,
+    KEY_EXPIRED.
+    """
+    opened = open_envelope(envelope, trusted, where)
+    if opened.key is None:
+        raise InputError("SIGNATURE_UNTRUSTED", "not signed by a key in --trusted-keys", where)
+    statement, key = opened.statement, opened.key
+    predicate = statement.get("predicate")
+    if statement.get("predicateType") != ATTESTATION_PREDICATE or not isinstance(predicate, dict):
+        raise InputError(
+            "ATTESTATION_INVALID", f"not an attestation statement ({ATTESTATION_PREDICATE})", where
+        )
+    stated = predicate.get("claim")
+    if not isinstance(stated, str) or not CLAIM_PATTERN.match(stated):
+        raise InputError("ATTESTATION_INVALID", "the statement names no claim id", where)
+    if not key.has_role(role):
+        raise InputError(
+            "ROLE_NOT_ALLOWED",
+            f"signed by key {key.key_id[:16]} ({key.organisation}, roles {key.role}),"
+            f" which lacks the role {role}",
+            where,
+        )
+    if predicate.get("bundle_id") != bundle_id:
+        raise InputError(
+            "SIGNATURE_SUBJECT_MISMATCH",
+            f"the attestation is about bundle {predicate.get('bundle_id')!r},"
+            f" this is {bundle_id!r}",
+            where,
+        )
+    if not same_name(str(predicate.get("organisation")), organisation):
+        raise InputError(
+            "ORGANISATION_MISMATCH",
+            f"the attestation is about {predicate.get('organisation')!r}, the bundle's"
+            f" organisation is {organisation!r}",
+            where,
+        )
+    if same_organisation and not same_name(key.organisation, organisation):
+        raise InputError(
+            "ORGANISATION_MISMATCH",
+            f"signed by a key of {key.organisation!r}, the bundle's organisation is"
+            f" {organisation!r}",
+            where,
+        )
+    about: dict[str, str] = {}
+    for subject in statement["subject"]:
+        name = subject.get("name") if isinstance(subject, dict) else None
+        digest = subject_digests({"subject": [subject]})
+        if not isinstance(name, str) or len(digest) != 1:
+            raise InputError("ATTESTATION_INVALID", "a subject without name and sha256", where)
+        if name.startswith("evidence:"):
+            item = name.removeprefix("evidence:")
+            if evidence_digests.get(item) != digest[0]:
+                raise InputError(
+                    "SIGNATURE_SUBJECT_MISMATCH",
+                    f"the attestation covers evidence {item} with {digest[0]}; the bundle has"
+                    f" {evidence_digests.get(item) or 'no such item'}",
+                    where,
+                )
+            about[item] = digest[0]
+        elif name != f"bundle:{bundle_id}":
+            raise InputError(
+                "SIGNATURE_SUBJECT_MISMATCH", f"subject {name!r} is not this bundle", where
+            )
+    if claim is not None and stated != claim:
+        raise InputError(
+            "ATTESTATION_CLAIM_MISMATCH", f"the statement claims {stated!r}, not {claim!r}", where
+        )
+    if norm is not None and predicate.get("norm") not in (None, norm):
+        raise InputError(
+            "ATTESTATION_CLAIM_MISMATCH",
+            f"the statement is about norm {predicate.get('norm')!r}, not {norm}",
+            where,
+        )
+    signed_at = parse_signed_at(predicate.get("signed_at"), where)
+    if signed_at.date() > as_of:
+        raise InputError(
+            "SIGNED_AFTER_AS_OF",
+            f"signed at {format_signed_at(signed_at)}, after the as-of date {as_of.isoformat()}",
+            where,
+        )
+    problem = key.validity_problem(signed_at, where)
+    if problem is not None:
+        raise problem
+    return Attested(key, stated, signed_at, about)
