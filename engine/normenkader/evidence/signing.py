@@ -1,23 +1,36 @@
 """Ed25519 signatures: in-toto Statement v1 in a DSSE envelope.
 
-Two statements are made, both with the bundle digest as subject:
+Three statements are made, each carrying its signing time (``signed_at``, RFC 3339, UTC):
 
 * a **submission** (``normenkader sign``): an organisation vouches for a bundle;
-  ``require_signature`` accepts a bundle only when such a statement verifies under a key in
-  the trusted-keys file, valid on the as-of date, and names exactly this bundle's digest;
+  ``require_signature`` accepts a bundle only when such a statement names exactly this
+  bundle's digest and verifies under a trusted key with the role ``submitter`` of the
+  bundle's own organisation, valid at the signing time;
 * a **result** (``check --sign-key``): the supervisor's verdict, carrying the norm-set
-  digest, engine version, as-of date, inputs, summary and the digest of the report bytes;
-  ``verify_result`` checks it and the CLI can re-run the evaluation to prove the report
-  digest is reproduced.
+  digest, engine version, as-of date, every input that changes the report, the summary and
+  the digest of the report bytes; ``verify_result`` accepts it only from a ``supervisor``
+  key valid at the signing time, signed on or after the as-of date;
+* an **attestation** (``normenkader attest``): a role-holder (dpo, ciso, ...) states a
+  claim about a bundle; the ``attestation`` check kind verifies it.
 
 The trusted-keys file (YAML or JSON)::
 
     keys:
       - organisation: Gemeente X
-        role: submitter            # or supervisor, ...
+        person: J. de Vries          # optional: a person's key (absent: the organisation's)
+        roles: [submitter]           # or the earlier single ``role: submitter``
         public_key: <base64 of the 32-byte Ed25519 key, or a PEM block>
         valid_from: "2026-01-01"
-        valid_until: "2027-12-31"  # optional
+        valid_until: "2027-12-31"    # optional, inclusive
+
+Roles: ``submitter``, ``supervisor``, ``waiver-author``, ``waiver-approver``, ``assessor``
+and free names (``^[a-z][a-z0-9-]*$``) for attestations. One key may not be both submitter
+and supervisor. Organisation names are compared after NFKC, case folding and whitespace
+collapsing (``normalise_name``).
+
+``signed_at`` is the signer's own claim: offline there is no trusted timestamp authority,
+so a key holder can back-date within the key's validity. Key validity is judged at that
+time, never at the as-of date.
 
 DSSE signs ``PAE(payloadType, payload)``, never the JSON envelope itself, so envelope
 whitespace does not matter; statements are serialised canonically (RFC 8785).
@@ -457,81 +470,149 @@ def subject_digests(statement: dict[str, Any]) -> list[str]:
     return found
 
 
-def _valid_on(key: TrustedKey, as_of: date) -> bool:
-    return key.valid_from <= as_of and (key.valid_until is None or as_of <= key.valid_until)
-
-
 def _subject(digest: str, name: str) -> list[dict[str, Any]]:
     return [{"name": name, "digest": {"sha256": digest.removeprefix("sha256:")}}]
+
+
+def _private(key: Path | Ed25519PrivateKey) -> Ed25519PrivateKey:
+    return key if isinstance(key, Ed25519PrivateKey) else load_private_key(key)
+
+
+def _trusted(keys: Path | list[TrustedKey]) -> list[TrustedKey]:
+    return keys if isinstance(keys, list) else load_trusted_keys(keys)
+
+
+def statement_type(envelope: bytes, where: str) -> str:
+    """The predicate type of an envelope, before any signature is judged."""
+    return str(open_envelope(envelope, [], where).statement.get("predicateType"))
 
 
 # --------------------------------------------------------------------------- bundles
 
 
-def bundle_statement(digest: str, bundle_id: str, organisation: str | None) -> dict[str, Any]:
+def bundle_statement(
+    digest: str, bundle_id: str, organisation: str | None, signed_at: datetime | None = None
+) -> dict[str, Any]:
+    predicate: dict[str, Any] = {
+        "bundle": {"id": bundle_id, "organisation": organisation, "digest": digest}
+    }
+    predicate["signed_at"] = format_signed_at(signed_at or signing_time(None))
     return {
         "_type": STATEMENT_TYPE,
         "subject": _subject(digest, f"bundle:{bundle_id}"),
         "predicateType": SUBMISSION_PREDICATE,
-        "predicate": {"bundle": {"id": bundle_id, "organisation": organisation, "digest": digest}},
+        "predicate": predicate,
     }
 
 
-def sign_bundle(digest: str, bundle_id: str, organisation: str | None, key: Path) -> bytes:
-    return sign_statement(bundle_statement(digest, bundle_id, organisation), load_private_key(key))
+def sign_bundle(
+    digest: str,
+    bundle_id: str,
+    organisation: str | None,
+    key: Path | Ed25519PrivateKey,
+    signed_at: datetime | None = None,
+) -> bytes:
+    """A submission statement over ``digest``, signed with ``key`` (a path or a loaded key)."""
+    return sign_statement(
+        bundle_statement(digest, bundle_id, organisation, signed_at), _private(key)
+    )
+
+
+def check_submission(
+    opened: Opened, digest: str, organisation: str | None, where: str
+) -> dict[str, Any]:
+    """Judge an opened submission statement; return who signed, or raise with the reason.
+
+    The key must hold the role submitter, belong to the bundle's organisation (names
+    compared with ``normalise_name``) and be valid at the statement's ``signed_at``.
+    """
+    if opened.key is None:
+        raise InputError("SIGNATURE_UNTRUSTED", "not signed by a key in the trusted keys", where)
+    statement, key = opened.statement, opened.key
+    predicate = statement.get("predicate")
+    if statement.get("predicateType") != SUBMISSION_PREDICATE or not isinstance(predicate, dict):
+        raise InputError(
+            "SIGNATURE_INVALID",
+            f"not a bundle submission statement ({statement.get('predicateType')})",
+            where,
+        )
+    if digest not in subject_digests(statement):
+        raise InputError(
+            "SIGNATURE_SUBJECT_MISMATCH",
+            f"signed a different bundle ({', '.join(subject_digests(statement))}),"
+            f" this one is {digest}",
+            where,
+        )
+    if not key.has_role(SUBMITTER):
+        raise InputError(
+            "ROLE_NOT_ALLOWED",
+            f"key {key.key_id[:16]} ({key.organisation}, roles {key.role}) may not sign bundle"
+            " submissions (needs the role submitter)",
+            where,
+        )
+    if not same_name(key.organisation, organisation):
+        raise InputError(
+            "ORGANISATION_MISMATCH",
+            f"signed by a key of {key.organisation!r}; the bundle is from {organisation!r}",
+            where,
+        )
+    signed_at = parse_signed_at(predicate.get("signed_at"), where)
+    problem = key.validity_problem(signed_at, where)
+    if problem is not None:
+        raise problem
+    return {
+        **key.describe(),
+        "signature": where,
+        "subject": digest,
+        "signed_at": format_signed_at(signed_at),
+    }
+
+
+#: When several signatures fail, the most telling reason is reported.
+_RANK = (
+    "SIGNATURE_SUBJECT_MISMATCH",
+    "ORGANISATION_MISMATCH",
+    "ROLE_NOT_ALLOWED",
+    "KEY_EXPIRED",
+    "KEY_NOT_YET_VALID",
+    "SIGNED_AT_INVALID",
+    "SIGNATURE_UNTRUSTED",
+    "SIGNATURE_INVALID",
+)
 
 
 def require_signature(
-    tree: StagedTree, digest: str, trusted_keys: Path, as_of: date
+    tree: StagedTree,
+    digest: str,
+    trusted_keys: Path | list[TrustedKey],
+    as_of: date | None = None,
+    *,
+    organisation: str | None = None,
+    detached: tuple[bytes, str] | None = None,
 ) -> dict[str, Any]:
-    """Accept the bundle only if a trusted, valid key signed a statement over ``digest``.
+    """Accept the bundle only if a submitter of its organisation signed its digest.
 
-    Raises SIGNATURE_MISSING, SIGNATURE_INVALID, SIGNATURE_UNTRUSTED, SIGNATURE_EXPIRED or
-    SIGNATURE_SUBJECT_MISMATCH (the most telling problem when several signatures fail).
-    Returns who signed: key id, organisation, role, validity, and the signature file.
+    The signatures are the bundle's ``signatures/*.dsse.json``, or only ``detached``
+    (bytes, where) when given. Raises SIGNATURE_MISSING or the most telling problem of
+    the candidates (see ``_RANK``). Key validity is judged at the statement's signing
+    time, not at ``as_of`` (kept for callers; unused). Returns who signed.
     """
-    trusted = load_trusted_keys(trusted_keys)
-    if not tree.signatures:
+    trusted = _trusted(trusted_keys)
+    if detached is not None:
+        candidates = [(detached[1], detached[0])]
+    else:
+        candidates = [(f"signatures/{n}", d) for n, d in sorted(tree.signatures.items())]
+    if not candidates:
         raise InputError("SIGNATURE_MISSING", "the bundle carries no signatures/*.dsse.json", None)
     problems: list[InputError] = []
-    for name, data in sorted(tree.signatures.items()):
-        where = f"signatures/{name}"
+    for where, data in candidates:
         try:
-            opened = open_envelope(data, trusted, where)
+            return check_submission(
+                open_envelope(data, trusted, where), digest, organisation, where
+            )
         except InputError as exc:
             problems.append(exc)
-            continue
-        if opened.key is None:
-            problems.append(InputError("SIGNATURE_UNTRUSTED", "not signed by a trusted key", where))
-            continue
-        if opened.statement.get("predicateType") != SUBMISSION_PREDICATE:
-            problems.append(
-                InputError("SIGNATURE_INVALID", "not a bundle submission statement", where)
-            )
-            continue
-        if digest not in subject_digests(opened.statement):
-            problems.append(
-                InputError(
-                    "SIGNATURE_SUBJECT_MISMATCH",
-                    f"signed a different bundle ({', '.join(subject_digests(opened.statement))}),"
-                    f" this one is {digest}",
-                    where,
-                )
-            )
-            continue
-        if not _valid_on(opened.key, as_of):
-            problems.append(
-                InputError("SIGNATURE_EXPIRED", f"key not valid on {as_of.isoformat()}", where)
-            )
-            continue
-        return {**opened.key.describe(), "signature": where, "subject": digest}
-    rank = [
-        "SIGNATURE_SUBJECT_MISMATCH",
-        "SIGNATURE_EXPIRED",
-        "SIGNATURE_UNTRUSTED",
-        "SIGNATURE_INVALID",
-    ]
-    problems.sort(key=lambda e: rank.index(e.code) if e.code in rank else len(rank))
+    problems.sort(key=lambda e: _RANK.index(e.code) if e.code in _RANK else len(_RANK))
     raise problems[0]
 
 
@@ -543,27 +624,46 @@ def report_digest(report_bytes: bytes) -> str:
 
 
 def result_predicate(
-    result_dict: dict[str, Any], report_bytes: bytes, report_format: str, lang: str | None
+    result_dict: dict[str, Any],
+    report_bytes: bytes,
+    report_format: str,
+    lang: str | None,
+    run_inputs: dict[str, Any] | None = None,
+    signed_at: datetime | None = None,
 ) -> dict[str, Any]:
+    """What a result statement records: every input that changes the report.
+
+    ``run_inputs`` adds what only the command line knows (waiver policy digest, trusted-keys
+    digest when it mattered, the ``--only`` set).
+    """
     bundle = result_dict.get("bundle") or {}
+    inputs = dict(result_dict.get("inputs") or {})
+    inputs.update(run_inputs or {})
     return {
         "engine": result_dict.get("engine"),
         "norm_set": result_dict.get("norm_set"),
         "as_of": result_dict.get("as_of"),
-        "bundle": {"id": bundle.get("id"), "digest": bundle.get("digest")},
-        "inputs": result_dict.get("inputs") or {},
+        "bundle": {
+            "id": bundle.get("id"),
+            "digest": bundle.get("digest"),
+            "organisation": bundle.get("organisation"),
+        },
+        "inputs": inputs,
         "summary": result_dict.get("summary"),
         "report": {"digest": report_digest(report_bytes), "format": report_format, "lang": lang},
+        "signed_at": format_signed_at(signed_at or signing_time(None)),
     }
 
 
 def result_statement(
     result_dict: dict[str, Any],
     report_bytes: bytes,
-    key: Path,
+    key: Path | Ed25519PrivateKey,
     *,
     report_format: str = "json",
     lang: str | None = None,
+    run_inputs: dict[str, Any] | None = None,
+    signed_at: datetime | None = None,
 ) -> bytes:
     """A signed in-toto statement of a check result (DSSE envelope JSON bytes)."""
     digest = (result_dict.get("bundle") or {}).get("digest")
@@ -573,9 +673,11 @@ def result_statement(
         "_type": STATEMENT_TYPE,
         "subject": _subject(digest, f"bundle:{(result_dict.get('bundle') or {}).get('id')}"),
         "predicateType": RESULT_PREDICATE,
-        "predicate": result_predicate(result_dict, report_bytes, report_format, lang),
+        "predicate": result_predicate(
+            result_dict, report_bytes, report_format, lang, run_inputs, signed_at
+        ),
     }
-    return sign_statement(statement, load_private_key(key))
+    return sign_statement(statement, _private(key))
 
 
 @dataclass
@@ -595,10 +697,15 @@ class ResultClaim:
         value = (self.predicate.get("norm_set") or {}).get("digest")
         return str(value) if value is not None else None
 
+    @property
+    def inputs(self) -> dict[str, Any]:
+        value = self.predicate.get("inputs")
+        return value if isinstance(value, dict) else {}
+
 
 def verify_result(
     envelope: bytes,
-    trusted_keys: Path,
+    trusted_keys: Path | list[TrustedKey],
     *,
     bundle_digest: str | None = None,
     norm_set_digest: str | None = None,
@@ -607,18 +714,28 @@ def verify_result(
 ) -> ResultClaim:
     """Verify a signed result; compare it with the bundle, norm set and report given.
 
-    The key must be trusted and valid on the result's as-of date. Codes:
-    SIGNATURE_INVALID, SIGNATURE_UNTRUSTED, SIGNATURE_EXPIRED, SIGNATURE_SUBJECT_MISMATCH
-    (another bundle), NORM_SET_MISMATCH, REPORT_MISMATCH.
+    The key must hold the role supervisor (a submitter key never can: the roles exclude
+    each other) and be valid at the statement's ``signed_at``, which may not lie before
+    the result's as-of date. Codes: SIGNATURE_INVALID, SIGNATURE_UNTRUSTED,
+    ROLE_NOT_ALLOWED, SIGNED_AT_INVALID, SIGNED_BEFORE_AS_OF, KEY_NOT_YET_VALID,
+    KEY_EXPIRED, SIGNATURE_SUBJECT_MISMATCH (another bundle), NORM_SET_MISMATCH,
+    REPORT_MISMATCH.
     """
-    opened = open_envelope(envelope, load_trusted_keys(trusted_keys), where)
+    opened = open_envelope(envelope, _trusted(trusted_keys), where)
     if opened.key is None:
         raise InputError("SIGNATURE_UNTRUSTED", "not signed by a trusted key", where)
-    statement = opened.statement
+    statement, key = opened.statement, opened.key
     if statement.get("predicateType") != RESULT_PREDICATE or not isinstance(
         statement.get("predicate"), dict
     ):
         raise InputError("SIGNATURE_INVALID", "not a normenkader check-result statement", where)
+    if not key.has_role(SUPERVISOR) or key.has_role(SUBMITTER):
+        raise InputError(
+            "ROLE_NOT_ALLOWED",
+            f"key {key.key_id[:16]} ({key.organisation}, roles {key.role}) may not sign check"
+            " results (needs the role supervisor; a submitter never can)",
+            where,
+        )
     predicate: dict[str, Any] = statement["predicate"]
     digests = subject_digests(statement)
     if len(digests) != 1:
@@ -629,15 +746,24 @@ def verify_result(
         as_of = parse_date(str(predicate.get("as_of")))
     except ValueError:
         raise InputError("SIGNATURE_INVALID", "statement has no valid as_of date", where) from None
-    if not _valid_on(opened.key, as_of):
-        raise InputError("SIGNATURE_EXPIRED", f"key not valid on {as_of.isoformat()}", where)
+    signed_at = parse_signed_at(predicate.get("signed_at"), where)
+    if signed_at.date() < as_of:
+        raise InputError(
+            "SIGNED_BEFORE_AS_OF",
+            f"signed at {format_signed_at(signed_at)}, before its as-of date {as_of.isoformat()}",
+            where,
+        )
+    problem = key.validity_problem(signed_at, where)
+    if problem is not None:
+        raise problem
     if bundle_digest is not None and digests[0] != bundle_digest:
         raise InputError(
             "SIGNATURE_SUBJECT_MISMATCH",
             f"the result is about bundle {digests[0]}, this bundle is {bundle_digest}",
             where,
         )
-    claim = ResultClaim(opened.key.describe(), digests[0], predicate)
+    signer = {**key.describe(), "signed_at": format_signed_at(signed_at)}
+    claim = ResultClaim(signer, digests[0], predicate)
     if norm_set_digest is not None and claim.norm_set_digest != norm_set_digest:
         raise InputError(
             "NORM_SET_MISMATCH",
