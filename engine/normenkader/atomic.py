@@ -25,11 +25,17 @@ def write_atomic(path: Path, data: bytes | str, *, public: bool = False) -> None
     meant for CI artifacts and colleagues should."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError("OUTPUT_INVALID", "output folder does not exist", str(folder))
-    if path.is_dir():
-        raise InputError("OUTPUT_INVALID", "output is a folder; name a file", str(path))
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        if not folder.is_dir():
+            raise InputError("OUTPUT_INVALID", "output folder does not exist", str(folder))
+        if path.is_dir():
+            raise InputError("OUTPUT_INVALID", "output is a folder; name a file", str(path))
+    except OSError as exc:  # a name too long for the file system, a loop of links
+        raise unwritable(exc, path) from None
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name[:80]}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise unwritable(exc, path) from None
     try:
         if public:  # mkstemp made it 0600
             os.fchmod(fd, 0o666 & ~_umask())
@@ -38,7 +44,16 @@ def write_atomic(path: Path, data: bytes | str, *, public: bool = False) -> None
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if isinstance(exc, OSError):
+            raise unwritable(exc, path) from None
         raise
+
+
+def unwritable(exc: OSError, path: Path) -> InputError:
+    """The one-line rejection for an output the operating system will not let us write
+    (a folder we may not write, a name too long, a full disk, /proc): never a traceback."""
+    reason = exc.strerror or type(exc).__name__
+    return InputError("OUTPUT_INVALID", f"cannot write the output here ({reason})", str(path))

@@ -33,15 +33,75 @@ def load_result(path: Path) -> dict[str, Any]:
         raise InputError(
             "RESULT_INVALID", f"not a normenkader JSON result ({RESULT_FORMAT})", str(path)
         )
-    findings = value.get("findings")
-    if not isinstance(findings, list) or not all(
-        isinstance(f, dict)
-        and isinstance(f.get("norm_id"), str)
-        and isinstance(f.get("status"), str)
-        for f in findings
-    ):
-        raise InputError("RESULT_INVALID", "'findings' must list {norm_id, status, ...}", str(path))
+    _check_shape(value, str(path))
     return value
+
+
+#: Top-level fields a result must have, with their JSON types (a hand-written or damaged
+#: result must be refused with one line, never crash the comparison).
+_HEAD_TYPES: dict[str, type | tuple[type, ...]] = {
+    "bundle": dict,
+    "as_of": str,
+    "norm_set": dict,
+    "findings": list,
+}
+_STATUSES = frozenset(
+    {"pass", "fail", "missing", "blocked", "review", "waived", "not_applicable", "error"}
+)
+
+
+def _check_shape(value: dict[str, Any], where: str) -> None:
+    """Refuse a result whose fields this module reads have the wrong JSON type."""
+    for key, kind in _HEAD_TYPES.items():
+        if not isinstance(value.get(key), kind):
+            raise InputError("RESULT_INVALID", f"'{key}' is missing or of the wrong type", where)
+    for key in ("id", "digest"):
+        if not isinstance(value["bundle"].get(key), str):
+            raise InputError("RESULT_INVALID", f"'bundle.{key}' must be a string", where)
+    for key in ("organisation", "submitted"):
+        if not isinstance(value["bundle"].get(key), str | None):
+            raise InputError("RESULT_INVALID", f"'bundle.{key}' must be a string", where)
+    if not isinstance(value["bundle"].get("system", {}), dict):
+        raise InputError("RESULT_INVALID", "'bundle.system' must be an object", where)
+    if not isinstance(value["norm_set"].get("digest", ""), str):
+        raise InputError("RESULT_INVALID", "'norm_set.digest' must be a string", where)
+    seen: set[str] = set()
+    for index, finding in enumerate(value["findings"]):
+        at = f"{where}: findings[{index}]"
+        if not isinstance(finding, dict) or not isinstance(finding.get("norm_id"), str):
+            raise InputError("RESULT_INVALID", "each finding needs a norm_id string", at)
+        if finding.get("status") not in _STATUSES:
+            raise InputError("RESULT_INVALID", "status is not a finding status", at)
+        if finding["norm_id"] in seen:
+            raise InputError("RESULT_INVALID", f"{finding['norm_id']} is listed twice", at)
+        seen.add(finding["norm_id"])
+        for key in ("reason", "severity"):
+            if not isinstance(finding.get(key, ""), str):
+                raise InputError("RESULT_INVALID", f"'{key}' must be a string", at)
+        title = finding.get("title", {})
+        if not isinstance(title, dict) or not all(isinstance(t, str) for t in title.values()):
+            raise InputError("RESULT_INVALID", "'title' must map languages to text", at)
+
+
+def identity(result: dict[str, Any]) -> dict[str, Any]:
+    """What says which algorithm of which organisation a result is about."""
+    bundle = result.get("bundle") or {}
+    system = bundle.get("system") or {}
+    return {
+        "organisation": bundle.get("organisation"),
+        "system": system.get("name") if isinstance(system, dict) else None,
+        "register_id": system.get("register_id") if isinstance(system, dict) else None,
+    }
+
+
+def other_system(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """The identifying fields on which two results differ (empty: the same algorithm)."""
+    a, b = identity(old), identity(new)
+    return [
+        key
+        for key in a
+        if a[key] != b[key] and not (key == "register_id" and None in (a[key], b[key]))
+    ]
 
 
 def _by_norm(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -90,10 +150,12 @@ class Diff:
                 "norm_set_digest": norm_set.get("digest"),
             }
 
+        differs = other_system(self.old, self.new)
         return {
             "format": "normenkader-diff/1",
             "old": head(self.old),
             "new": head(self.new),
+            "other_system": differs,
             "new_problems": [c.to_dict() for c in self.new_problems],
             "fixed": [c.to_dict() for c in self.fixed],
             "changed": [c.to_dict() for c in self.changed],
@@ -156,9 +218,20 @@ def baseline_ignore(result: Result, baseline: Path) -> frozenset[str]:
     lapses, the problem shows again. An open ``review`` in the baseline is not a known
     *non-compliance*: when it turns into fail, missing or blocked, that counts as new.
     """
+    old = load_result(baseline)
+    differs = other_system(old, {"bundle": result.bundle})
+    if differs:
+        a, b = identity(old), identity({"bundle": result.bundle})
+        shown = ", ".join(f"{key} {a[key]!r} is not {b[key]!r}" for key in differs)
+        raise InputError(
+            "BASELINE_OTHER_SYSTEM",
+            f"the baseline is a result for another algorithm ({shown}); "
+            "a baseline only sets aside known findings of the same system",
+            str(baseline),
+        )
     known = {
         norm_id: finding["status"]
-        for norm_id, finding in _by_norm(load_result(baseline)).items()
+        for norm_id, finding in _by_norm(old).items()
         if finding["status"] in PROBLEM_STATUSES
     }
 

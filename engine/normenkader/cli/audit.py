@@ -27,6 +27,10 @@ def diff(old: Path, new: Path, fmt: str, lang: str) -> None:
     from ..audit.diff import compare, load_result
 
     result = compare(load_result(old), load_result(new))
+    differs = result.to_dict()["other_system"]
+    if differs:
+        shown = ", ".join(differs)
+        click.echo(f"warning: OLD and NEW are results of other systems ({shown} differ)", err=True)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, sort_keys=True))
     else:

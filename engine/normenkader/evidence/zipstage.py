@@ -338,8 +338,8 @@ def _locate_data(handle: BinaryIO, entries: list[Entry], cd_offset: int, display
         if entry.offset + _LOCAL.size > cd_offset:
             raise InputError("ZIP_CORRUPT", "local header outside the archive data", where)
         header = _read_exact(handle, entry.offset, _LOCAL.size, where)
-        sig, _needed, flags, method, _t, _d, _crc, _cs, _us, name_len, extra_len = _LOCAL.unpack(
-            header
+        sig, _needed, flags, method, _t, _d, crc, compressed, size, name_len, extra_len = (
+            _LOCAL.unpack(header)
         )
         if sig != b"PK\x03\x04":
             raise InputError("ZIP_CORRUPT", "bad local header", where)
@@ -348,11 +348,32 @@ def _locate_data(handle: BinaryIO, entries: list[Entry], cd_offset: int, display
             raise InputError("ZIP_CORRUPT", "local header name differs from the directory", where)
         if method != entry.method or (flags & 0x41) != (entry.flags & 0x41):
             raise InputError("ZIP_CORRUPT", "local header differs from the directory", where)
+        if not flags & 0x08:  # without a data descriptor the local header states the sizes
+            if 0xFFFFFFFF in (size, compressed):
+                extra = _read_exact(handle, entry.offset + _LOCAL.size + name_len, extra_len, where)
+                size, compressed = _local_zip64(extra, size, compressed, where)
+            if (crc, compressed, size) != (entry.crc, entry.compressed, entry.size):
+                raise InputError(
+                    "ZIP_CORRUPT", "local header sizes or checksum differ from the directory", where
+                )
         entry.data_start = entry.offset + _LOCAL.size + name_len + extra_len
         previous_end = entry.data_start + entry.compressed
         previous_name = entry.name
         if previous_end > cd_offset:
             raise InputError("ZIP_OVERLAP", "entry data runs into the central directory", where)
+
+
+def _local_zip64(extra: bytes, size: int, compressed: int, where: str) -> tuple[int, int]:
+    """Sizes from a local header's zip64 extra field, which holds both (APPNOTE 4.5.3)."""
+    position = 0
+    while position + 4 <= len(extra):
+        tag, length = struct.unpack_from("<HH", extra, position)
+        if tag == 0x0001:
+            if length < 16 or position + 4 + 16 > len(extra):
+                raise InputError("ZIP_CORRUPT", "short zip64 extra field in a local header", where)
+            return struct.unpack_from("<QQ", extra, position + 4)
+        position += 4 + length
+    raise InputError("ZIP_CORRUPT", "local header lacks its zip64 sizes", where)
 
 
 def _member_chunks(handle: BinaryIO, entry: Entry, where: str) -> Iterator[bytes]:
