@@ -184,7 +184,10 @@ def test_coverage_table_and_exit_zero_when_complete(library: tuple[Path, Path]) 
         "nl",
     )
     assert run.code == 0, run.stdout + run.stderr
-    summary = "algoritmekader@v2.5.1: 63 onderdelen: 2 gedekt, 0 alleen oordeel, 61 niet gedekt"
+    summary = (
+        "algoritmekader@v2.5.1: 63 onderdelen: 2 gedekt, 0 NOMINAAL, 0 alleen oordeel, "
+        "61 niet gedekt"
+    )
     assert summary in run.stdout
     assert "Buiten deze toets" in run.stdout
     assert run.stdout.rstrip().endswith("volledig")
@@ -227,3 +230,98 @@ def test_shipped_library_accounts_for_every_requirement_or_says_which() -> None:
         "ark-toetsingskader": 55,
     }
     assert report["stale"] == [] and report["rule_problems"] == []
+    docs = (ROOT / "docs" / "catalogues.md").read_text("utf-8")
+    for catalogue in report["catalogues"]:
+        for row in catalogue["items"]:
+            strengths = {link["strength"] for link in row.get("links", [])}
+            if row["status"] == "covered":
+                assert strengths & {"full", "partial"}, row["id"]
+            if row["status"] == "nominal":
+                assert strengths == {"nominal"}, row["id"]
+                # every item left nominal is named, with what we decided, in the docs
+                assert f"`{row['id']}`" in docs, row["id"]
+
+
+def test_link_strength_decides_covered_or_nominal(tmp_path: Path) -> None:
+    """An item cited only by nominal links is `nominal`, not covered; the strongest link
+    decides; a listed exception still accounts for a nominal item and is not stale."""
+    norms = tmp_path / "norms"
+    norms.mkdir()
+    ak = "algoritmekader"
+    write_norm(
+        norms,
+        "TST.B.01",
+        [
+            (ak, "urn:nl:ak:ver:aia-06", "v2.5.1", "nominal"),
+            (ak, "urn:nl:ak:ver:aia-08", "v2.5.1", "partial"),
+            (ak, "urn:nl:ak:ver:grw-02", "v2.5.1", "full"),
+        ],
+    )
+    write_norm(
+        norms,
+        "TST.B.02",
+        [
+            (ak, "urn:nl:ak:ver:aia-08", "v2.5.1", "nominal"),
+            (ak, "urn:nl:ak:ver:grw-02", "v2.5.1", "nominal"),
+        ],
+    )
+    write_norm(norms, "TST.B.03", [(ak, "urn:nl:ak:ver:aia-11", "v2.5.1", "nominal")])
+    catalogues = tmp_path / "catalogues"
+    shutil.copytree(CATALOGUES, catalogues)
+    (catalogues / "rollups.yaml").unlink()
+    (catalogues / "judgement-only.yaml").write_text(
+        "format: normenkader-coverage-exceptions/1\nitems:\n"
+        "  - {catalogue: algoritmekader, id: 'urn:nl:ak:ver:aia-11', version: v2.5.1,"
+        " status: not_covered, reason: {nl: Aanbiederplicht, en: A provider duty}}\n",
+        "utf-8",
+    )
+    args = ("coverage", "--norms", norms, "--catalogue-dir", catalogues, "--catalogue", ak)
+    report = json.loads(run_cli(*args, "--format", "json").stdout)
+    assert report["stale"] == []
+    cat = report["catalogues"][0]
+    rows = {row["id"]: row for row in cat["items"]}
+    aia06, aia08, grw02, aia11 = (
+        rows[f"urn:nl:ak:ver:{i}"] for i in ("aia-06", "aia-08", "grw-02", "aia-11")
+    )
+    assert (aia06["status"], aia06["strength"], aia06["norms"]) == (
+        "nominal",
+        "nominal",
+        ["TST.B.01"],
+    )
+    assert (aia08["status"], aia08["strength"]) == ("covered", "partial")
+    assert aia08["links"] == [
+        {"norm": "TST.B.01", "strength": "partial"},
+        {"norm": "TST.B.02", "strength": "nominal"},
+    ]
+    assert (grw02["status"], grw02["strength"]) == ("covered", "full")
+    assert (aia11["status"], aia11["reason"], aia11["norms"]) == (
+        "not_covered",
+        "A provider duty",
+        ["TST.B.03"],
+    )
+    assert cat["counts"]["covered"] == 2 and cat["counts"]["nominal"] == 1
+    assert cat["strengths"] == {"full": 1, "partial": 1, "nominal": 2}
+    assert cat["links"] == {"full": 1, "partial": 1, "nominal": 4}
+    text = run_cli(*args, "--all").stdout
+    assert "2 covered, 1 NOMINAL, 0 judgement-only, 1 not covered" in text
+    assert "strongest link per cited item: 1 full, 1 partial, 2 nominal" in text
+    assert "-> TST.B.01 (partial), TST.B.02 (nominal)" in text
+    assert "-> TST.B.01 (nominal)" in text
+    assert "[nominal: TST.B.03]" in text
+
+
+def test_a_link_without_strength_is_rejected_by_lint(tmp_path: Path) -> None:
+    norms = tmp_path / "norms"
+    norms.mkdir()
+    write_norm(norms, "TST.C.01", [("algoritmekader", "urn:nl:ak:ver:grw-02", "v2.5.1")])
+    path = norms / "TST.C.01.yaml"
+    path.write_text(path.read_text("utf-8").replace(", strength: full", ""), "utf-8")
+    run = run_cli("lint", norms)
+    assert run.code == 3
+    assert "TST.C.01.yaml:6:" in run.stdout + run.stderr and "strength" in run.stdout + run.stderr
+    path.write_text(
+        path.read_text("utf-8").replace('version: "v2.5.1"', 'version: "v2.5.1", strength: weak'),
+        "utf-8",
+    )
+    run = run_cli("lint", norms)
+    assert run.code == 3 and "strength" in run.stdout + run.stderr

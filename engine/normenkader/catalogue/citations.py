@@ -16,12 +16,18 @@ from ..errors import InputError
 from ..resources import norms_dir
 from ..yamlio import load_structured
 
+STRENGTHS = ("full", "partial", "nominal")
+"""Link strengths, strongest first (see ``normenkader.norms.model.Source.strength``)."""
+
 
 @dataclass(frozen=True)
 class Citation:
     catalogue: str
     id: str
     version: str
+    strength: str = "nominal"
+    """``full``, ``partial`` or ``nominal``; a link read from a raw file without a valid
+    strength counts as nominal, so nothing is claimed that the norm does not state."""
 
 
 @dataclass(frozen=True)
@@ -52,8 +58,16 @@ def _citations(raw: Any) -> tuple[Citation, ...]:
                 return getattr(entry, key, None)
 
         catalogue, ident, version = get("catalogue"), get("id"), get("version")
+        strength = get("strength")
         if isinstance(catalogue, str) and isinstance(ident, str):
-            found.append(Citation(catalogue, ident, str(version or "")))
+            found.append(
+                Citation(
+                    catalogue,
+                    ident,
+                    str(version or ""),
+                    strength if strength in STRENGTHS else "nominal",
+                )
+            )
     return tuple(found)
 
 

@@ -3,15 +3,21 @@
 An item (Algoritmekader requirement, ADR control, Rekenkamer item) is
 
 * ``covered`` when at least one norm's ``derived_from`` cites it (at a version the
-  catalogue accepts);
+  catalogue accepts) with strength ``full`` or ``partial``;
+* ``nominal`` when norms cite it, but only with strength ``nominal``: the item is named,
+  not tested, and is not counted as covered (unless the exception list accounts for it,
+  then that status is shown with the nominal norms beside it);
 * ``judgement_only`` when it is listed in ``judgement-only.yaml`` as something only a
   supervisor's judgement can settle, with the reason;
 * ``not_covered`` when it is listed there as deliberately not covered, with the reason;
 * ``uncovered`` otherwise: silently missing, which ``normenkader coverage`` reports as a
   failure.
 
-Citations that name no known catalogue item are reported as ``unresolved``; listed
-exceptions for items a norm now covers are reported as ``stale`` so the list stays short.
+Every item a norm cites also carries its strongest link (``strength``) and the links per
+norm (``links``); each catalogue counts its items by strongest link (``strengths``) and its
+links by strength (``links``). Citations that name no known catalogue item are reported
+as ``unresolved``; listed exceptions for items a norm now covers (full or partial) are
+reported as ``stale`` so the list stays short.
 """
 
 from __future__ import annotations
@@ -22,13 +28,13 @@ from typing import Any
 
 from ..errors import InputError
 from ..yamlio import load_structured
-from .citations import NormInfo
+from .citations import STRENGTHS, NormInfo
 from .model import ROLLUP_TYPES, Catalogue, catalogues_dir, find
 from .upstream import natural_key
 
 EXCEPTIONS_FORMAT = "normenkader-coverage-exceptions/1"
 EXCEPTION_STATUSES = ("judgement_only", "not_covered")
-STATUSES = ("covered", "judgement_only", "not_covered", "uncovered")
+STATUSES = ("covered", "nominal", "judgement_only", "not_covered", "uncovered")
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,22 @@ class CatalogueCoverage:
             counts[row["status"]] += 1
         return counts
 
+    def strengths(self) -> dict[str, int]:
+        """Cited items by their strongest link."""
+        counts = dict.fromkeys(STRENGTHS, 0)
+        for row in self.rows:
+            if "strength" in row:
+                counts[row["strength"]] += 1
+        return counts
+
+    def links(self) -> dict[str, int]:
+        """Links (norm cites item) by strength."""
+        counts = dict.fromkeys(STRENGTHS, 0)
+        for row in self.rows:
+            for link in row.get("links", []):
+                counts[link["strength"]] += 1
+        return counts
+
     def to_dict(self, lang: str = "en") -> dict[str, Any]:
         data: dict[str, Any] = {
             "catalogue": self.catalogue.id,
@@ -109,6 +131,8 @@ class CatalogueCoverage:
             "title": self.catalogue.title,
             "total": len(self.rows),
             "counts": self.counts(),
+            "strengths": self.strengths(),
+            "links": self.links(),
             "items": self.rows,
         }
         if self.measures_total:
@@ -147,11 +171,16 @@ class CoverageReport:
         }
 
 
+def _stronger(a: str, b: str) -> str:
+    return a if STRENGTHS.index(a) <= STRENGTHS.index(b) else b
+
+
 def _cited(
     norms: dict[str, NormInfo], catalogues: dict[str, Catalogue]
-) -> tuple[dict[tuple[str, str], list[str]], list[dict[str, str]]]:
-    """(catalogue key, item id) -> citing norm ids; and the citations that resolve nowhere."""
-    cited: dict[tuple[str, str], list[str]] = {}
+) -> tuple[dict[tuple[str, str], dict[str, str]], list[dict[str, str]]]:
+    """(catalogue key, item id) -> {citing norm id: strongest link strength}; and the
+    citations that resolve nowhere."""
+    cited: dict[tuple[str, str], dict[str, str]] = {}
     unresolved: list[dict[str, str]] = []
     for norm in norms.values():
         for citation in norm.derived_from:
@@ -172,16 +201,15 @@ def _cited(
                     }
                 )
                 continue
-            ids = cited.setdefault((target.key, citation.id), [])
-            if norm.id not in ids:
-                ids.append(norm.id)
+            links = cited.setdefault((target.key, citation.id), {})
+            links[norm.id] = _stronger(links.get(norm.id, "nominal"), citation.strength)
     return cited, unresolved
 
 
 def _via_measures(
     catalogue: Catalogue,
     catalogues: dict[str, Catalogue],
-    cited: dict[tuple[str, str], list[str]],
+    cited: dict[tuple[str, str], dict[str, str]],
 ) -> dict[str, list[str]]:
     """Item id -> norms that cite an Algoritmekader measure linking to the item (info only)."""
     via: dict[str, set[str]] = {}
@@ -238,13 +266,25 @@ def compute(
             if item.type not in ROLLUP_TYPES:
                 continue
             key = (catalogue.key, item.id)
-            citing = sorted(cited.get(key, []))
+            links = cited.get(key, {})
+            citing = sorted(links)
             listed_entry = listed.get(key)
             row: dict[str, Any] = {"id": item.id, "type": item.type, "title": item.text(lang)}
+            strongest = "nominal"
+            for strength in links.values():
+                strongest = _stronger(strongest, strength)
             if citing:
-                row["status"] = "covered"
                 row["norms"] = citing
                 row["judgement_only_norms"] = sorted(n for n in citing if norms[n].judgement_only)
+                row["strength"] = strongest
+                row["links"] = [{"norm": n, "strength": links[n]} for n in citing]
+            if citing and strongest == "nominal" and listed_entry is not None:
+                row["status"] = listed_entry.status
+                row["reason"] = listed_entry.reason.get(lang) or listed_entry.reason["en"]
+            elif citing and strongest == "nominal":
+                row["status"] = "nominal"
+            elif citing:
+                row["status"] = "covered"
                 if listed_entry is not None:
                     stale.append(
                         {

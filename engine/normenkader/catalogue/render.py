@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from .citations import STRENGTHS
 from .coverage import STATUSES, CoverageReport
 from .importer import ImportReport
 
 LABELS = {
     "en": {
         "covered": "covered",
+        "nominal": "NOMINAL",
         "judgement_only": "judgement-only",
         "not_covered": "not covered",
         "uncovered": "UNCOVERED",
     },
     "nl": {
         "covered": "gedekt",
+        "nominal": "NOMINAAL",
         "judgement_only": "alleen oordeel",
         "not_covered": "niet gedekt",
         "uncovered": "ONGEDEKT",
@@ -30,6 +33,13 @@ def coverage_table(report: CoverageReport, lang: str = "en", show_all: bool = Fa
         lines.append("")
         noun = "onderdelen" if lang == "nl" else "items"
         lines.append(f"{cov.catalogue.key}: {len(cov.rows)} {noun}: {summary}")
+        strengths, links = cov.strengths(), cov.links()
+        lines.append(
+            "  strongest link per cited item: "
+            + ", ".join(f"{strengths[s]} {s}" for s in STRENGTHS)
+            + "; links: "
+            + ", ".join(f"{links[s]} {s}" for s in STRENGTHS)
+        )
         if cov.measures_total:
             lines.append(f"  measures cited by norms: {cov.measures_cited}/{cov.measures_total}")
         width = max((len(r["id"]) for r in cov.rows), default=10)
@@ -38,10 +48,17 @@ def coverage_table(report: CoverageReport, lang: str = "en", show_all: bool = Fa
                 continue
             status = labels[row["status"]]
             detail = ""
-            if row["status"] == "covered":
-                detail = ", ".join(row["norms"])
+            if row.get("links") and row["status"] in ("covered", "nominal"):
+                detail = ", ".join(
+                    link["norm"]
+                    if link["strength"] == "full"
+                    else f"{link['norm']} ({link['strength']})"
+                    for link in row["links"]
+                )
             elif "reason" in row:
                 detail = row["reason"]
+                if row.get("links"):
+                    detail += " [nominal: " + ", ".join(row["norms"]) + "]"
             elif row.get("via_measures"):
                 label = "alleen via maatregelen" if lang == "nl" else "only via measures"
                 detail = f"({label}: " + ", ".join(row["via_measures"]) + ")"
