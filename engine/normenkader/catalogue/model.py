@@ -5,12 +5,13 @@ one upstream framework at one version: the Algoritmekader requirements and measu
 ADR controls, the Rekenkamer items or the law articles they cite. The id/link part is
 written by ``normenkader import-catalogue``; titles (nl, en) are our own words.
 
-Loading uses the strict YAML loader and plain dict checks (no pydantic), and is cached per
-folder state, so the roll-up after every ``check`` stays cheap.
+Loading uses the strict YAML loader and plain dict checks (no pydantic), and is cached by
+the files' bytes, so the roll-up after every ``check`` stays cheap.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -199,33 +200,35 @@ def catalogue_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.yaml") if p.name not in NOT_CATALOGUES and p.is_file())
 
 
-def _state(folder: Path) -> tuple[tuple[str, int, int], ...]:
-    return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in catalogue_files(folder))
+CACHE_FORMAT = "catalogue-cache/4"
 
 
-CACHE_FORMAT = "catalogue-cache/3"
+def _contents(folder: Path) -> tuple[tuple[str, bytes], ...]:
+    return tuple((p.name, p.read_bytes()) for p in catalogue_files(folder))
 
 
-def _cached_values(folder: Path, names: list[str]) -> list[tuple[Path, Any]]:
-    """Parsed file values, from the JSON cache keyed by the files' sha256 when possible.
+def _cached_values(folder: Path, contents: tuple[tuple[str, bytes], ...]) -> list[tuple[Path, Any]]:
+    """Parsed file values, from the JSON cache keyed by the files' names and sha256.
 
     The strict YAML loader takes about 80 ms for the shipped catalogues; ``json.loads`` of
     the same values a few ms. The cache holds values that already passed ``parse_catalogue``.
     """
-    import hashlib
-
     from .. import cache
 
-    contents = [(folder / name, (folder / name).read_bytes()) for name in names]
     parts: list[str | bytes] = []
-    for path, data in contents:
-        parts += [path.name, hashlib.sha256(data).digest()]
+    for name, data in contents:
+        parts += [name, hashlib.sha256(data).digest()]
     key = cache.make_key(CACHE_FORMAT, parts)
     cached = cache.read("catalogues", CACHE_FORMAT, key)
-    if isinstance(cached, list):
+    names = [name for name, _ in contents]
+    if (
+        isinstance(cached, list)
+        and [row[0] for row in cached if isinstance(row, list) and len(row) == 2] == names
+    ):
         return [(folder / name, value) for name, value in cached]
     values: list[tuple[Path, Any]] = []
-    for path, data in contents:
+    for name, data in contents:
+        path = folder / name
         document = loads_yaml(data, str(path))
         parse_catalogue(document, path)  # raise on an invalid file before caching it
         values.append((path, document.value))
@@ -234,9 +237,10 @@ def _cached_values(folder: Path, names: list[str]) -> list[tuple[Path, Any]]:
 
 
 @lru_cache(maxsize=8)
-def _load_all(folder: str, state: tuple[tuple[str, int, int], ...]) -> dict[str, Catalogue]:
+def _load_all(folder: str, contents: tuple[tuple[str, bytes], ...]) -> dict[str, Catalogue]:
+    """Keyed by the files' bytes, so an edited catalogue is read afresh in one process too."""
     catalogues: dict[str, Catalogue] = {}
-    for path, value in _cached_values(Path(folder), [name for name, _, _ in state]):
+    for path, value in _cached_values(Path(folder), contents):
         catalogue = parse_catalogue(Document(value=value, source=str(path)), path)
         name = path.name
         if catalogue.key in catalogues:
@@ -258,7 +262,7 @@ def load_catalogues(folder: Path | None = None) -> dict[str, Catalogue]:
     folder = folder or catalogues_dir()
     if not folder.is_dir():
         raise InputError("CATALOGUE_DIR", "catalogue folder not found", str(folder))
-    return _load_all(str(folder.resolve()), _state(folder))
+    return _load_all(str(folder.resolve()), _contents(folder))
 
 
 #: Display order of the catalogues (others follow by id).

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -158,8 +157,10 @@ def check(
     from ..norms.compiled import load_norm_set
     from ..report import SUFFIXES, render
 
-    if no_cache:
-        os.environ["NORMENKADER_NO_CACHE"] = "1"  # read by every cache of this process
+    if no_cache:  # for this command only: no cache is read or written until it returns
+        from .. import cache
+
+        click.get_current_context().with_resource(cache.bypass())
     day = parse_day(as_of)
     statuses = _fail_on(fail_on)
     if statement and not sign_key:

@@ -2,7 +2,7 @@
 
 Two norms (development and production metrics) often read the same dataset: the counts
 are computed once per run and per (file digest, column roles). They are also kept in the
-local cache (``cache``), keyed by the same and by this package's code and the scan limits,
+local cache (``cache``), keyed by the same, the scan limits and the engine fingerprint,
 so a run on an unchanged dataset neither imports DuckDB nor scans the file again; so are
 the contingency tables of the proxy screening.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import cache
@@ -83,11 +82,10 @@ def counts_for(
 
 
 def _disk_key(what: str, item: EvidenceItem, parts: list[str], limits: ScanLimits | None) -> str:
-    code = Path(__file__).parent.glob("*.py")
+    """The data file's sha256, the spec and limits; ``make_key`` adds the engine
+    fingerprint (this code, the DuckDB version)."""
     limit_text = repr(limits or ScanLimits())
-    return cache.make_key(
-        CACHE_FORMAT, [what, cache.code_stamps(code), item.record.sha256, limit_text, *parts]
-    )
+    return cache.make_key(CACHE_FORMAT, [what, item.record.sha256, limit_text, *parts])
 
 
 def _stored(

@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..records import Record
-from ..resources import schemas_dir
 from .ingest import FileRecord, Limits, StagedTree, stage
 
 if TYPE_CHECKING:
@@ -204,23 +203,13 @@ def _kind(kind: str, where: str) -> Any:
 
 
 def _cache_key(tree: StagedTree, limits: Limits) -> str:
-    """Everything parsing and validation depend on: the files, the schemas, limits, code."""
-    import os
-
+    """Everything parsing and validation depend on: every staged file's path, size and
+    sha256, the limits and the form; ``make_key`` adds the engine fingerprint (this code,
+    the manifest and kind schemas, the jsonschema-rs and PyYAML versions)."""
     from .. import cache
 
-    here = Path(__file__).parent
-    code = [*here.glob("*.py"), here.parent / "yamlio.py", here.parent / "timeutil.py"]
-    schemas = []
-    for folder in (schemas_dir(), schemas_dir() / "kinds"):
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.name.endswith(".json"):
-                    status = entry.stat()
-                    schemas.append((folder.name, entry.name, status.st_size, status.st_mtime_ns))
     listing = sorted((p, r.size, r.sha256) for p, r in tree.files.items())
-    parts = [cache.code_stamps(code), repr(sorted(schemas)), repr(limits), tree.form]
-    return cache.make_key(CACHE_FORMAT, [*parts, repr(listing)])
+    return cache.make_key(CACHE_FORMAT, [repr(limits), tree.form, repr(listing)])
 
 
 def _cached(key: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]] | None:

@@ -57,6 +57,8 @@ class CompiledNorm(Record):
     legal_basis: list[str] = field(default_factory=list)
     applies_if: str | None = None
     requires: list[str] = field(default_factory=list)
+    #: norms whose finding this norm answers (evaluated after them; docs/semantics.md)
+    answers: list[str] = field(default_factory=list)
     evidence: dict[str, EvidenceSpec] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
     #: the checks in their validated JSON form; configs and checks are built from it
@@ -73,6 +75,11 @@ class CompiledNorm(Record):
     @property
     def set(self) -> str:
         return self.id.split(".")[1]
+
+    @property
+    def depends_on(self) -> list[str]:
+        """The norms evaluated before this one: prerequisites, then answered norms."""
+        return [*self.requires, *self.answers]
 
     def require_inputs(self, names: tuple[str, ...], field: str) -> None:
         """For check kinds: every evidence input a check names must be declared."""
@@ -168,6 +175,9 @@ class NormSet(Record):
 
     def dependants(self, norm_id: str) -> list[str]:
         return sorted(n.id for n in self.norms.values() if norm_id in n.requires)
+
+    def answered_by(self, norm_id: str) -> list[str]:
+        return sorted(n.id for n in self.norms.values() if norm_id in n.answers)
 
 
 def norm_files(paths: list[Path]) -> list[Path]:
@@ -412,19 +422,21 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 
 def graph_problems(norms: dict[str, CompiledNorm]) -> list[str]:
-    """Unknown prerequisites, self-references and cycles (with the cycle path)."""
+    """Unknown prerequisites or answered norms, self-references and cycles (with the cycle
+    path) over ``requires`` and ``answers`` together."""
     from graphlib import CycleError, TopologicalSorter
 
     problems: list[str] = []
     for norm in norms.values():
-        for required in norm.requires:
-            if required == norm.id:
-                problems.append(f"{norm.source}: {norm.id} requires itself")
-            elif required not in norms:
-                problems.append(f"{norm.source}: {norm.id} requires unknown norm {required}")
+        for verb, targets in (("requires", norm.requires), ("answers", norm.answers)):
+            for target in targets:
+                if target == norm.id:
+                    problems.append(f"{norm.source}: {norm.id} {verb} itself")
+                elif target not in norms:
+                    problems.append(f"{norm.source}: {norm.id} {verb} unknown norm {target}")
     if problems:
         return problems
-    sorter = TopologicalSorter({norm.id: norm.requires for norm in norms.values()})
+    sorter = TopologicalSorter({norm.id: norm.depends_on for norm in norms.values()})
     try:
         sorter.prepare()
     except CycleError as exc:
@@ -440,7 +452,7 @@ def evaluation_order(norms: dict[str, CompiledNorm]) -> list[str]:
     from graphlib import TopologicalSorter
 
     sorter = TopologicalSorter(
-        {norm.id: [r for r in norm.requires if r in norms] for norm in norms.values()}
+        {norm.id: [r for r in norm.depends_on if r in norms] for norm in norms.values()}
     )
     sorter.prepare()
     order: list[str] = []
@@ -465,6 +477,7 @@ def _from_validated(data: dict[str, Any]) -> CompiledNorm:
         legal_basis=list(data.get("legal_basis") or []),
         applies_if=data.get("applies_if"),
         requires=list(data.get("requires") or []),
+        answers=list(data.get("answers") or []),
         evidence={
             name: EvidenceSpec(**spec) for name, spec in (data.get("evidence") or {}).items()
         },
@@ -479,18 +492,11 @@ def _from_validated(data: dict[str, Any]) -> CompiledNorm:
 
 
 def _cache_key(contents: list[tuple[Path, bytes]]) -> str:
-    from .. import cache, checks
+    """The norm files' display paths and bytes; ``make_key`` adds the engine fingerprint
+    (the validating code, the kind schemas, the CEL and pydantic versions)."""
+    from .. import cache
 
-    # the code that validates norms: a changed check kind or model invalidates the cache
-    code = [*Path(checks.__file__).parent.glob("*.py"), Path(__file__).parent / "model.py"]
-    parts: list[str | bytes] = [cache.code_stamps(code)]
-    try:
-        from ..resources import schemas_dir
-
-        kinds = sorted(n for n in os.listdir(schemas_dir() / "kinds") if n.endswith(".json"))
-        parts.append("|".join(kinds))
-    except FileNotFoundError:  # pragma: no cover
-        pass
+    parts: list[str | bytes] = []
     for path, data in contents:
         parts += [_display(path), hashlib.sha256(data).digest()]
     return cache.make_key(CACHE_FORMAT, parts)
