@@ -15,10 +15,12 @@ from hypothesis import strategies as st
 
 from hostile.trees import BUNDLE_YAML, working_bundle
 from normenkader.errors import InputError
-from normenkader.evidence.bag import parse_manifest, seal_bundle
+from normenkader.evidence.bag import parse_manifest
 from normenkader.evidence.bundle import bundle_digest, open_bundle
-from normenkader.evidence.ingest import Limits, stage
+from normenkader.evidence.ingest import Limits
+from normenkader.evidence.seal import seal_bundle
 from normenkader.evidence.signing import load_trusted_keys, open_envelope
+from normenkader.evidence.staging import stage
 
 SETTINGS = settings(
     max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

@@ -13,7 +13,7 @@ import pytest
 from hostile.sandbox import Workspace, assert_budget, assert_rejected
 from hostile.trees import BUNDLE_YAML, NOTES, manual_bag, sha256, working_bundle
 from hostile.zips import Member, build_zip
-from normenkader.evidence.bag import seal_bundle
+from normenkader.evidence.seal import seal_bundle
 
 PAYLOAD = {"bundle.yaml": BUNDLE_YAML, "docs/notes.md": NOTES}
 

@@ -12,9 +12,10 @@ import pytest
 from hostile.sandbox import Workspace
 from hostile.zips import Member, build_zip
 from normenkader.errors import InputError
-from normenkader.evidence.bag import seal_bundle
 from normenkader.evidence.bundle import bundle_digest
-from normenkader.evidence.ingest import Limits, hash_file, stage
+from normenkader.evidence.ingest import Limits, hash_file
+from normenkader.evidence.seal import seal_bundle
+from normenkader.evidence.staging import stage
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "engine"
 

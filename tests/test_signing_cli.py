@@ -16,7 +16,7 @@ import pytest
 
 from hostile.sandbox import Outcome, Workspace, assert_rejected
 from hostile.trees import working_bundle
-from normenkader.evidence.bag import seal_bundle
+from normenkader.evidence.seal import seal_bundle
 from normenkader.evidence.signing import generate_key, public_key_text
 
 FIXTURE_NORMS = Path(__file__).resolve().parent / "fixtures" / "engine" / "norms"

@@ -21,7 +21,6 @@ Every byte of a bundle is hostile (design section 11):
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import errno
 import hashlib
@@ -35,7 +34,6 @@ from typing import NamedTuple
 
 from ..errors import InputError
 from ..records import Record
-from ..workdir import make_private_dir, remove_tree
 
 CHUNK = 1 << 20
 MAX_COMPONENT_BYTES = 255
@@ -128,7 +126,7 @@ def check_component(name: str, where: str) -> None:
 
 def check_path(path: str, limits: Limits, where: str | None = None) -> list[str]:
     """Validate a ``/``-separated relative path; return its components."""
-    shown = where or _printable(path)
+    shown = where or printable(path)
     if path.startswith(("/", "\\")) or (len(path) > 1 and path[1] == ":"):
         raise InputError("PATH_ABSOLUTE", "absolute path or drive letter", shown)
     parts = path.split("/")
@@ -150,7 +148,7 @@ def collision_key(path: str) -> str:
     return unicodedata.normalize("NFC", path).casefold()
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     """A name as it may appear in an error line: escapes for anything invisible."""
     shown = text.encode("unicode_escape", "backslashreplace").decode("ascii")
     return shown if len(shown) <= 200 else shown[:200] + "..."
@@ -165,7 +163,7 @@ class NameRegistry:
         self.folded: dict[str, str] = {}
 
     def add(self, path: str, kind: str) -> None:
-        shown = self.prefix + _printable(path)
+        shown = self.prefix + printable(path)
         if path in self.exact:
             if kind == "dir" and self.exact[path] == "dir":
                 return
@@ -176,7 +174,7 @@ class NameRegistry:
         if other is not None and other != path:
             raise InputError(
                 "NAME_COLLISION",
-                f"collides with {_printable(other)!r} (case or Unicode form)",
+                f"collides with {printable(other)!r} (case or Unicode form)",
                 shown,
             )
         self.exact[path] = kind
@@ -187,7 +185,7 @@ class NameRegistry:
             known = self.exact.get(parent)
             if known == "file":
                 raise InputError(
-                    "PATH_CONFLICT", f"{_printable(parent)!r} is both a file and a folder", shown
+                    "PATH_CONFLICT", f"{printable(parent)!r} is both a file and a folder", shown
                 )
             if known is None:
                 self.add(parent, "dir")
@@ -301,84 +299,6 @@ def hash_file(path: Path) -> FileRecord:
 # --------------------------------------------------------------------------- staging
 
 
-def new_workdir() -> Path:
-    """A private temporary folder, removed at interpreter exit.
-
-    Callers should pass their own ``workdir`` and remove it when done (the CLI does); this
-    fallback exists so library use without one never writes next to the bundle.
-    """
-    path = make_private_dir("normenkader-stage-")
-    atexit.register(remove_tree, path)
-    return path
-
-
-def stage(source: Path, limits: Limits | None = None, workdir: Path | None = None) -> StagedTree:
-    """Copy a working folder, a BagIt bag folder, or a .zip of either into ``workdir``.
-
-    ``workdir`` must be a private, empty-or-fresh folder owned by the caller, who removes
-    it afterwards. When it is None a temporary folder is created and removed at exit.
-    """
-    limits = limits or Limits()
-    source = Path(source)
-    if workdir is None:
-        workdir = new_workdir()
-    staging = make_private_dir("tree-", workdir)
-    try:
-        info = os.lstat(source)
-    except OSError as exc:
-        raise InputError("BUNDLE_UNREADABLE", exc.strerror or "cannot open", str(source)) from None
-    if stat.S_ISLNK(info.st_mode):
-        raise InputError("SYMLINK", "the bundle itself is a symbolic link", str(source))
-    if stat.S_ISDIR(info.st_mode):
-        files = stage_folder(source, staging, limits)
-        return classify(staging, files, limits, str(source), "folder")
-    if stat.S_ISREG(info.st_mode):
-        from .zipstage import stage_zip
-
-        files = stage_zip(source, staging, limits)
-        return classify(staging, files, limits, str(source), "zip")
-    raise InputError("SPECIAL_FILE", "the bundle is neither a folder nor a .zip file", str(source))
-
-
-def classify(
-    staging: Path, files: dict[str, FileRecord], limits: Limits, display: str, form: str
-) -> StagedTree:
-    """Decide working folder or bag from the staged names; verify bags closed-world."""
-    prefix = _single_top_folder(files) if form == "zip" else ""
-    if prefix:
-        staging = staging / prefix.rstrip("/")
-        files = {path[len(prefix) :]: record for path, record in files.items()}
-    if "bagit.txt" in files:
-        from .bag import verify_bag
-
-        return verify_bag(staging, files, limits, display, "bag" if form == "folder" else form)
-    if "bundle.yaml" not in files:
-        raise InputError(
-            "MANIFEST_MISSING",
-            "no bundle.yaml (working folder) or bagit.txt (bag) at the root",
-            display,
-        )
-    tree = StagedTree(root=staging, form=form)
-    for path, record in files.items():
-        if path.startswith("signatures/"):
-            continue
-        tree.files[path] = record
-    tree.signatures = read_signatures(staging, files, limits, display)
-    return tree
-
-
-def _single_top_folder(files: dict[str, FileRecord]) -> str:
-    """A zip of a folder often holds one top folder; use it as the root."""
-    if not files or "bundle.yaml" in files or "bagit.txt" in files:
-        return ""
-    tops = {path.split("/", 1)[0] for path in files}
-    if len(tops) != 1 or all("/" not in path for path in files):
-        return ""
-    top = next(iter(tops)) + "/"
-    inner = {path[len(top) :] for path in files}
-    return top if ("bundle.yaml" in inner or "bagit.txt" in inner) else ""
-
-
 def read_signatures(
     staging: Path, files: dict[str, FileRecord], limits: Limits, display: str
 ) -> dict[str, bytes]:
@@ -446,7 +366,7 @@ def stage_folder(source: Path, staging: Path, limits: Limits) -> dict[str, FileR
         entries = sorted(listed, key=lambda pair: pair[0])
         for name, info in entries:
             relative = prefix + name
-            where = f"{source}/{_printable(relative)}"
+            where = f"{source}/{printable(relative)}"
             check_path(relative, limits, where)
             _reject_type(info.st_mode, where)
             if stat.S_ISDIR(info.st_mode):

@@ -30,10 +30,10 @@ from .ingest import (
     FileRecord,
     Limits,
     NameRegistry,
-    _printable,
     check_path,
     copy_hashed,
     create_private,
+    printable,
 )
 
 _EOCD = struct.Struct("<4sHHHHIIH")
@@ -79,7 +79,7 @@ def stage_zip(source: Path, staging: Path, limits: Limits) -> dict[str, FileReco
         for entry in entries:
             if entry.is_dir:
                 continue
-            where = f"{display}!{_printable(entry.name)}"
+            where = f"{display}!{printable(entry.name)}"
             budget.count_file(where)
             out = create_private(staging, entry.name.split("/"))
             try:
@@ -284,7 +284,7 @@ def _entry(
         raise InputError(
             "NAME_ENCODING", "entry name is not valid UTF-8", f"{display}!{raw_name!r}"
         ) from None
-    where = f"{display}!{_printable(name)}"
+    where = f"{display}!{printable(name)}"
     if flags & 0x1 or flags & 0x40 or method == 99:
         raise InputError("ZIP_ENCRYPTED", "encrypted entries are not accepted", where)
     is_dir = name.endswith("/")
@@ -332,9 +332,9 @@ def _locate_data(handle: BinaryIO, entries: list[Entry], cd_offset: int, display
     previous_end = 0
     previous_name = ""
     for entry in entries:
-        where = f"{display}!{_printable(entry.name)}"
+        where = f"{display}!{printable(entry.name)}"
         if entry.offset < previous_end:
-            raise InputError("ZIP_OVERLAP", f"entry overlaps {_printable(previous_name)!r}", where)
+            raise InputError("ZIP_OVERLAP", f"entry overlaps {printable(previous_name)!r}", where)
         if entry.offset + _LOCAL.size > cd_offset:
             raise InputError("ZIP_CORRUPT", "local header outside the archive data", where)
         header = _read_exact(handle, entry.offset, _LOCAL.size, where)

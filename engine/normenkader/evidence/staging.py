@@ -1,0 +1,93 @@
+"""Staging a bundle in whatever form it comes: working folder, bag folder, or zip of either.
+
+The dispatch sits above the three readers (``ingest`` for folders and the shared
+primitives, ``zipstage`` for zips, ``bag`` for the closed-world bag check), so none of
+them imports another's caller.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import stat
+from pathlib import Path
+
+from ..errors import InputError
+from ..workdir import make_private_dir, remove_tree
+from .bag import verify_bag
+from .ingest import FileRecord, Limits, StagedTree, read_signatures, stage_folder
+from .zipstage import stage_zip
+
+
+def new_workdir() -> Path:
+    """A private temporary folder, removed at interpreter exit.
+
+    Callers should pass their own ``workdir`` and remove it when done (the CLI does); this
+    fallback exists so library use without one never writes next to the bundle.
+    """
+    path = make_private_dir("normenkader-stage-")
+    atexit.register(remove_tree, path)
+    return path
+
+
+def stage(source: Path, limits: Limits | None = None, workdir: Path | None = None) -> StagedTree:
+    """Copy a working folder, a BagIt bag folder, or a .zip of either into ``workdir``.
+
+    ``workdir`` must be a private, empty-or-fresh folder owned by the caller, who removes
+    it afterwards. When it is None a temporary folder is created and removed at exit.
+    """
+    limits = limits or Limits()
+    source = Path(source)
+    if workdir is None:
+        workdir = new_workdir()
+    staging = make_private_dir("tree-", workdir)
+    try:
+        info = os.lstat(source)
+    except OSError as exc:
+        raise InputError("BUNDLE_UNREADABLE", exc.strerror or "cannot open", str(source)) from None
+    if stat.S_ISLNK(info.st_mode):
+        raise InputError("SYMLINK", "the bundle itself is a symbolic link", str(source))
+    if stat.S_ISDIR(info.st_mode):
+        files = stage_folder(source, staging, limits)
+        return classify(staging, files, limits, str(source), "folder")
+    if stat.S_ISREG(info.st_mode):
+        files = stage_zip(source, staging, limits)
+        return classify(staging, files, limits, str(source), "zip")
+    raise InputError("SPECIAL_FILE", "the bundle is neither a folder nor a .zip file", str(source))
+
+
+def classify(
+    staging: Path, files: dict[str, FileRecord], limits: Limits, display: str, form: str
+) -> StagedTree:
+    """Decide working folder or bag from the staged names; verify bags closed-world."""
+    prefix = _single_top_folder(files) if form == "zip" else ""
+    if prefix:
+        staging = staging / prefix.rstrip("/")
+        files = {path[len(prefix) :]: record for path, record in files.items()}
+    if "bagit.txt" in files:
+        return verify_bag(staging, files, limits, display, "bag" if form == "folder" else form)
+    if "bundle.yaml" not in files:
+        raise InputError(
+            "MANIFEST_MISSING",
+            "no bundle.yaml (working folder) or bagit.txt (bag) at the root",
+            display,
+        )
+    tree = StagedTree(root=staging, form=form)
+    for path, record in files.items():
+        if path.startswith("signatures/"):
+            continue
+        tree.files[path] = record
+    tree.signatures = read_signatures(staging, files, limits, display)
+    return tree
+
+
+def _single_top_folder(files: dict[str, FileRecord]) -> str:
+    """A zip of a folder often holds one top folder; use it as the root."""
+    if not files or "bundle.yaml" in files or "bagit.txt" in files:
+        return ""
+    tops = {path.split("/", 1)[0] for path in files}
+    if len(tops) != 1 or all("/" not in path for path in files):
+        return ""
+    top = next(iter(tops)) + "/"
+    inner = {path[len(top) :] for path in files}
+    return top if ("bundle.yaml" in inner or "bagit.txt" in inner) else ""
