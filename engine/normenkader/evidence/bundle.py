@@ -24,12 +24,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..records import Record
-from .ingest import FileRecord, Limits, StagedTree, stage
+from .ingest import FileRecord, Limits, StagedTree
+from .staging import stage
 
 if TYPE_CHECKING:
     from ..yamlio import Document
@@ -326,10 +327,16 @@ def _long_list(value: Any, limit: int) -> tuple[str, int] | None:
 def _payload_path(path: str, where: Callable[[], str]) -> str:
     if "\\" in path or path.startswith("/") or ":" in path.split("/")[0]:
         raise InputError("PATH_INVALID", f"{path!r}: paths are relative and '/'-separated", where())
-    parts = PurePosixPath(path).parts
-    if any(part in ("..", ".") for part in parts) or not parts:
+    # the raw components, not PurePosixPath's: it folds "a//b", "./a" and "a/" silently,
+    # so a manifest could name one file in several spellings
+    parts = path.split("/")
+    if ".." in parts:
         raise InputError("PATH_TRAVERSAL", f"{path!r} leaves the bundle", where())
-    return "/".join(parts)
+    if any(part in ("", ".") for part in parts):
+        raise InputError(
+            "PATH_INVALID", f"{path!r} has an empty or '.' path component", where()
+        )
+    return path
 
 
 def _make_item(
