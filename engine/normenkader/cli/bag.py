@@ -27,7 +27,7 @@ from .check import limit_options, make_limits
 @limit_options
 def seal(source: Path, output: Path, **limits: Any) -> None:
     """Seal the bundle SOURCE as a closed-world BagIt 1.0 bag (folder or .zip)."""
-    from ..evidence.bag import seal_bundle
+    from ..evidence.seal import seal_bundle
 
     with private_workdir() as staging:
         sealed = seal_bundle(source, output, make_limits(limits), staging)
