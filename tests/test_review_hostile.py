@@ -203,3 +203,9 @@ def test_zip64_local_headers_must_agree_with_the_directory(tmp_path: Path) -> No
     assert run.code == 3
     assert run.stderr.startswith("error ZIP_CORRUPT: ")
     assert "local header" in run.stderr
+
+
+def test_keygen_where_nothing_can_be_written_is_output_invalid(tmp_path: Path) -> None:
+    run = run_cli("keygen", "/proc/self/nokey", cwd=tmp_path)
+    assert run.code == 3, run.stderr
+    assert run.stderr.startswith("error OUTPUT_INVALID: ")
