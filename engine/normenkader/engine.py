@@ -1,29 +1,29 @@
 """Evaluate a compiled norm set against one opened bundle (design 6.1-6.4).
 
 Per bundle one evaluation context is built (profile, system, bundle facts and the CEL form
-of each evidence item are converted once); norms are evaluated in topological order:
+of each evidence item are converted once); norms are evaluated in topological order over
+``requires`` and ``answers``, each through one function per stage:
 
-    in force?  ->  applies_if  ->  prerequisites  ->  evidence  ->  checks  ->  review
+    in force?  ->  applies_if  ->  prerequisites and answered norms  ->  evidence  ->  checks
     -> judgement / waiver policies (so a judged or waived prerequisite lets dependants run)
+
+Each stage returns a ``Finding`` (the norm stops there) or ``None`` (go on).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
 from . import __version__
+from .budget import BudgetExceeded
+from .checks.context import NormContext, entry_value
 from .errors import InputError
 from .evidence.bundle import Bundle, EvidenceItem
-from .expressions import (
-    EvaluationError,
-    Expression,
-    make_context,
-    to_timestamp,
-    with_timestamps,
-)
+from .expressions import EvaluationError, Expression, make_context
 from .norms.compiled import CompiledNorm, EvidenceSpec, NormSet
 from .records import Record
 from .results import (
@@ -35,7 +35,14 @@ from .results import (
     Result,
     Status,
 )
-from .timeutil import parse_date, parse_period
+from .timeutil import parse_date, parse_period, to_timestamp, with_timestamps
+
+__all__ = ["NormContext", "Options", "Policy", "evaluate"]
+
+#: Statuses of an answered norm that leave its answering norm nothing to answer.
+NOTHING_TO_ANSWER = LETS_DEPENDANTS_RUN
+#: Statuses of an answered norm that block its answering norm (the finding is not known).
+ANSWER_BLOCKED_BY = frozenset({Status.MISSING, Status.BLOCKED, Status.ERROR})
 
 
 class Policy(Protocol):
@@ -57,63 +64,31 @@ class Options(Record):
     judgements: Policy | None = None
     #: norm ids whose prerequisites are taken as passed (norm fixture tests)
     isolated: frozenset[str] = frozenset()
-
-
-@dataclass(repr=False, eq=False)
-class NormContext(Record):
-    """What a check sees while evaluating one norm on one bundle."""
-
-    norm: CompiledNorm
-    bundle: Bundle
-    evidence: dict[str, EvidenceItem | None]
-    as_of: date
-    params: dict[str, Any]
-    base: dict[str, Any]
-    cel_values: dict[str, Any]
-    _context: Any = field(default=None, repr=False)
-
-    def cel(self) -> Any:
-        """The CEL context for this norm (built on first use)."""
-        if self._context is None:
-            variables = dict(self.base)
-            variables["params"] = with_timestamps(self.params)
-            entries: dict[str, Any] = {}
-            for name, item in self.evidence.items():
-                if item is None:
-                    variables[name] = None
-                    entries[name] = None
-                    continue
-                variables[name] = self.cel_values[item.id]
-                entries[name] = _entry_value(item)
-            variables["evidence"] = entries
-            self._context = make_context(variables)
-        return self._context
-
-
-def _entry_value(item: EvidenceItem) -> dict[str, Any]:
-    entry = dict(item.entry)
-    entry["sha256"] = item.record.sha256
-    entry["size"] = item.record.size
-    return with_timestamps(entry)  # type: ignore[no-any-return]
+    #: keys of ``--trusted-keys`` (attestation checks); None: none given, such checks review
+    trusted_keys: tuple[Any, ...] | None = None
+    #: where the as-of date came from (check: bundle.reference_date, bundle.submitted,
+    #: option or today); recorded in the result's inputs when set
+    as_of_source: str | None = None
 
 
 class _BundleScope:
     """Values converted once per bundle."""
 
-    def __init__(self, bundle: Bundle, as_of: date) -> None:
+    def __init__(self, bundle: Bundle, as_of: date, dates: dict[str, str]) -> None:
         head = bundle.manifest["bundle"]
         self.base: dict[str, Any] = {
             "profile": with_timestamps(bundle.profile),
             "system": with_timestamps(bundle.system),
             "bundle": with_timestamps(dict(head)),
             "as_of": to_timestamp(as_of),
+            "dates": with_timestamps(dates),  # the profile's application dates of the law
         }
         self.cel_values: dict[str, Any] = {}
         for item in bundle.items.values():
             if item.form == "structured" and item.problem is None:
                 self.cel_values[item.id] = with_timestamps(item.content)
             else:
-                self.cel_values[item.id] = _entry_value(item)
+                self.cel_values[item.id] = entry_value(item)
         self._facts_context: Any = None
         self._conditions: dict[str, tuple[str, Any]] = {}
 
@@ -156,7 +131,7 @@ def _facts_used(expression: str, bundle: Bundle) -> dict[str, Any]:
 
 
 def evaluate(norm_set: NormSet, bundle: Bundle, options: Options) -> Result:
-    scope = _BundleScope(bundle, options.as_of)
+    scope = _BundleScope(bundle, options.as_of, norm_set.profile.dates)
     findings: dict[str, Finding] = {}
     for norm in norm_set.norms.values():
         finding = _evaluate_norm(norm, bundle, options, scope, findings)
@@ -165,12 +140,14 @@ def evaluate(norm_set: NormSet, bundle: Bundle, options: Options) -> Result:
         if options.waivers is not None:
             options.waivers.apply(finding, bundle, options.as_of)
         findings[norm.id] = finding
+        _link_answer(finding, norm, findings)
     result = Result(
         engine={"name": "normenkader", "version": __version__},
         norm_set={
             "digest": norm_set.digest,
             "profile": norm_set.profile.id,
             "norms": len(norm_set.norms),
+            "dates": norm_set.profile.dates,
         },
         as_of=options.as_of.isoformat(),
         bundle=bundle.describe(),
@@ -178,6 +155,7 @@ def evaluate(norm_set: NormSet, bundle: Bundle, options: Options) -> Result:
         inputs={
             "waivers": options.waivers.digest if options.waivers else None,
             "assessments": options.judgements.digest if options.judgements else None,
+            **({"as_of_source": options.as_of_source} if options.as_of_source else {}),
         },
     )
     for policy in (options.judgements, options.waivers):
@@ -190,20 +168,47 @@ def evaluate(norm_set: NormSet, bundle: Bundle, options: Options) -> Result:
     return result
 
 
-def _base_finding(
-    norm: CompiledNorm, status: Status, reason: Reason, message: dict[str, str]
-) -> Finding:
-    return Finding(
-        norm_id=norm.id,
-        set=norm.set,
-        title=norm.title,
-        severity=norm.severity,
-        status=status,
-        reason=reason,
-        message=message,
-        legal_basis=list(norm.legal_basis),
-        derived_from=[dict(source) for source in norm.derived_from],
-    )
+def _link_answer(finding: Finding, norm: CompiledNorm, findings: dict[str, Finding]) -> None:
+    """Show the answering norm's final status on each norm it answers (never its status)."""
+    for answered in norm.answers:
+        target = findings.get(answered)
+        if target is not None:
+            target.answered_by.append({"norm": norm.id, "status": finding.status.value})
+            target.answered_by.sort(key=lambda link: link["norm"])
+
+
+@dataclass(repr=False, eq=False)
+class _NormRun(Record):
+    """One norm on one bundle while its stages run: what each stage learned so far."""
+
+    norm: CompiledNorm
+    bundle: Bundle
+    options: Options
+    scope: _BundleScope
+    done: dict[str, Finding]
+    facts: dict[str, Any] = field(default_factory=dict)
+    prerequisites: dict[str, str] = field(default_factory=dict)
+    answers: dict[str, str] = field(default_factory=dict)
+    evidence: list[EvidenceUse] = field(default_factory=list)
+    resolved: dict[str, EvidenceItem | None] = field(default_factory=dict)
+
+    def finding(self, status: Status, reason: Reason, message: dict[str, str]) -> Finding:
+        norm = self.norm
+        return Finding(
+            norm_id=norm.id,
+            set=norm.set,
+            title=norm.title,
+            severity=norm.severity,
+            status=status,
+            reason=reason,
+            message=message,
+            legal_basis=list(norm.legal_basis),
+            derived_from=[dict(source) for source in norm.derived_from],
+            facts=self.facts,
+            prerequisites=self.prerequisites,
+            answers=self.answers,
+            evidence=self.evidence,
+        )
 
 
 def _evaluate_norm(
@@ -213,107 +218,166 @@ def _evaluate_norm(
     scope: _BundleScope,
     done: dict[str, Finding],
 ) -> Finding:
-    as_of = options.as_of
-    # 1. in force at the as-of date?
-    if norm.effective:
-        start = parse_date(str(norm.effective["from"]))
-        until = norm.effective.get("until")
-        end = parse_date(until) if until else None
-        if as_of < start or (end is not None and as_of > end):
-            window = f"{start.isoformat()} .. {end.isoformat() if end else ''}"
-            finding = _base_finding(
-                norm,
-                Status.NOT_APPLICABLE,
-                Reason.NOT_IN_FORCE,
-                {
-                    "en": f"not in force on {as_of.isoformat()} (in force {window})",
-                    "nl": f"niet van kracht op {as_of.isoformat()} (van kracht {window})",
-                },
-            )
-            finding.facts = {"as_of": as_of.isoformat(), "effective": dict(norm.effective)}
+    run = _NormRun(norm=norm, bundle=bundle, options=options, scope=scope, done=done)
+    for stage in _STAGES:
+        finding = stage(run)
+        if finding is not None:
             return finding
-    # 2. applicability
-    facts: dict[str, Any] = {}
-    if norm.condition is not None and norm.applies_if:
-        facts = _facts_used(norm.applies_if, bundle)
-        try:
-            applies = scope.condition(norm.condition)
-        except EvaluationError as exc:
-            finding = _base_finding(
-                norm,
-                Status.ERROR,
-                Reason.EXPRESSION_ERROR,
-                {
-                    "en": f"applicability could not be decided ({exc}); "
-                    "declare the facts in bundle.yaml",
-                    "nl": f"toepasselijkheid niet vast te stellen ({exc}); "
-                    "leg de feiten vast in bundle.yaml",
-                },
-            )
-            finding.facts = facts
-            return finding
-        if applies is not True:
-            if applies is not False:
-                finding = _base_finding(
-                    norm,
-                    Status.ERROR,
-                    Reason.EXPRESSION_ERROR,
-                    {"en": "applies_if is not a boolean", "nl": "applies_if is geen boolean"},
-                )
-                finding.facts = facts
-                return finding
-            shown = ", ".join(f"{k} = {_show(v)}" for k, v in facts.items())
-            finding = _base_finding(
-                norm,
-                Status.NOT_APPLICABLE,
-                Reason.CONDITION_FALSE,
-                {
-                    "en": f"does not apply: {norm.applies_if} is false ({shown})",
-                    "nl": f"niet van toepassing: {norm.applies_if} is onwaar ({shown})",
-                },
-            )
-            finding.facts = facts
-            return finding
-    # 3. prerequisites
-    prerequisites = {
-        required: done[required].status.value for required in norm.requires if required in done
-    }
-    if norm.id not in options.isolated:
-        not_passed = [
-            r for r in norm.requires if r in done and done[r].status not in LETS_DEPENDANTS_RUN
-        ]
-        if not_passed:
-            roots: set[str] = set()
-            for required in not_passed:
-                upstream = done[required]
-                if upstream.status is Status.BLOCKED and upstream.root_causes:
-                    roots.update(upstream.root_causes)
-                else:
-                    roots.add(required)
-            root_list = sorted(roots)
-            described = ", ".join(f"{r} ({done[r].status.value})" for r in root_list)
-            finding = _base_finding(
-                norm,
-                Status.BLOCKED,
-                Reason.PREREQUISITE_NOT_PASSED,
-                {
-                    "en": f"blocked: prerequisite not passed; root cause {described}",
-                    "nl": f"geblokkeerd: voorwaardelijke norm niet voldaan; oorzaak {described}",
-                },
-            )
-            finding.facts = facts
-            finding.prerequisites = prerequisites
-            finding.root_causes = root_list
-            return finding
-    # 4. evidence
-    resolved: dict[str, EvidenceItem | None] = {}
-    uses: list[EvidenceUse] = []
+    return _checks(run)
+
+
+def _in_force(run: _NormRun) -> Finding | None:
+    """Stage 1: outside its ``effective`` window the norm is not applicable."""
+    norm, as_of = run.norm, run.options.as_of
+    if not norm.effective:
+        return None
+    start = parse_date(str(norm.effective["from"]))
+    until = norm.effective.get("until")
+    end = parse_date(until) if until else None
+    if start <= as_of and (end is None or as_of <= end):
+        return None
+    window = f"{start.isoformat()} .. {end.isoformat() if end else ''}"
+    run.facts = {"as_of": as_of.isoformat(), "effective": dict(norm.effective)}
+    return run.finding(
+        Status.NOT_APPLICABLE,
+        Reason.NOT_IN_FORCE,
+        {
+            "en": f"not in force on {as_of.isoformat()} (in force {window})",
+            "nl": f"niet van kracht op {as_of.isoformat()} (van kracht {window})",
+        },
+    )
+
+
+def _applicability(run: _NormRun) -> Finding | None:
+    """Stage 2: ``applies_if`` over the declared facts; false means not applicable."""
+    norm = run.norm
+    if norm.condition is None or not norm.applies_if:
+        return None
+    run.facts = _facts_used(norm.applies_if, run.bundle)
+    try:
+        applies = run.scope.condition(norm.condition)
+    except EvaluationError as exc:
+        return run.finding(
+            Status.ERROR,
+            _error_reason(exc),
+            {
+                "en": f"applicability could not be decided ({exc}); "
+                "declare the facts in bundle.yaml",
+                "nl": f"toepasselijkheid niet vast te stellen ({exc}); "
+                "leg de feiten vast in bundle.yaml",
+            },
+        )
+    if applies is True:
+        return None
+    if applies is not False:
+        return run.finding(
+            Status.ERROR,
+            Reason.EXPRESSION_ERROR,
+            {"en": "applies_if is not a boolean", "nl": "applies_if is geen boolean"},
+        )
+    shown = ", ".join(f"{k} = {_show(v)}" for k, v in run.facts.items())
+    return run.finding(
+        Status.NOT_APPLICABLE,
+        Reason.CONDITION_FALSE,
+        {
+            "en": f"does not apply: {norm.applies_if} is false ({shown})",
+            "nl": f"niet van toepassing: {norm.applies_if} is onwaar ({shown})",
+        },
+    )
+
+
+def _prerequisites(run: _NormRun) -> Finding | None:
+    """Stage 3a: every prerequisite must pass (or be waived or not applicable)."""
+    norm, done = run.norm, run.done
+    run.prerequisites = {r: done[r].status.value for r in norm.requires if r in done}
+    if norm.id in run.options.isolated:
+        return None
+    not_passed = [
+        r for r in norm.requires if r in done and done[r].status not in LETS_DEPENDANTS_RUN
+    ]
+    if not not_passed:
+        return None
+    roots = _root_causes(not_passed, done)
+    described = ", ".join(f"{r} ({done[r].status.value})" for r in roots)
+    finding = run.finding(
+        Status.BLOCKED,
+        Reason.PREREQUISITE_NOT_PASSED,
+        {
+            "en": f"blocked: prerequisite not passed; root cause {described}",
+            "nl": f"geblokkeerd: voorwaardelijke norm niet voldaan; oorzaak {described}",
+        },
+    )
+    finding.root_causes = roots
+    return finding
+
+
+def _answered(run: _NormRun) -> Finding | None:
+    """Stage 3b: a norm that ``answers`` others runs only when one of them has a finding.
+
+    Nothing to answer (each answered norm passes, is waived or does not apply) makes it
+    not applicable; an answered norm that is missing, blocked or in error blocks it (its
+    finding is unknown); a fail or review is what it answers, so its stages go on. An
+    answered norm outside this run (isolated fixture test, profile) counts as a finding.
+    """
+    norm, done = run.norm, run.done
+    if not norm.answers:
+        return None
+    run.answers = {a: done[a].status.value for a in norm.answers if a in done}
+    if norm.id in run.options.isolated or len(run.answers) < len(norm.answers):
+        return None
+    statuses = {a: done[a].status for a in norm.answers}
+    unknown = [a for a, status in statuses.items() if status in ANSWER_BLOCKED_BY]
+    if unknown:
+        roots = _root_causes(unknown, done)
+        described = ", ".join(f"{r} ({done[r].status.value})" for r in roots)
+        finding = run.finding(
+            Status.BLOCKED,
+            Reason.PREREQUISITE_NOT_PASSED,
+            {
+                "en": f"blocked: the finding it answers is not known; root cause {described}",
+                "nl": f"geblokkeerd: de bevinding die zij beantwoordt is niet bekend; "
+                f"oorzaak {described}",
+            },
+        )
+        finding.root_causes = roots
+        return finding
+    if all(status in NOTHING_TO_ANSWER for status in statuses.values()):
+        shown = ", ".join(f"{a} ({s.value})" for a, s in statuses.items())
+        return run.finding(
+            Status.NOT_APPLICABLE,
+            Reason.NOTHING_TO_ANSWER,
+            {
+                "en": f"nothing to answer: {shown}",
+                "nl": f"niets te beantwoorden: {shown}",
+            },
+        )
+    return None
+
+
+def _root_causes(upstream_ids: list[str], done: dict[str, Finding]) -> list[str]:
+    roots: set[str] = set()
+    for upstream_id in upstream_ids:
+        upstream = done[upstream_id]
+        if upstream.status is Status.BLOCKED and upstream.root_causes:
+            roots.update(upstream.root_causes)
+        else:
+            roots.add(upstream_id)
+    return sorted(roots)
+
+
+def _evidence(run: _NormRun) -> Finding | None:
+    """Stage 4: resolve every evidence input; unusable evidence makes the norm missing.
+
+    For a norm that answers a finding, absent answer evidence is itself the verdict: the
+    finding was not answered (``fail``, ``answer_absent``).
+    """
+    norm, as_of = run.norm, run.options.as_of
     problems: list[tuple[Reason, str, str]] = []
     reads = norm.fields_read
     for name, spec in norm.evidence.items():
-        item, reason, problem = _resolve(bundle, spec, as_of)
+        item, reason, problem = _resolve(run.bundle, spec, as_of)
         if item is not None:
-            uses.append(
+            run.evidence.append(
                 EvidenceUse(
                     name=name,
                     id=item.id,
@@ -326,58 +390,88 @@ def _evaluate_norm(
                 )
             )
         elif problem:
-            uses.append(
+            run.evidence.append(
                 EvidenceUse(name=name, id="", kind=spec.kind, path="", sha256="", problem=problem)
             )
         if reason is not None:
             if reason is Reason.EVIDENCE_ABSENT and spec.optional:
-                resolved[name] = None
-                uses[-1].problem = f"{problem} (optional input)"
+                run.resolved[name] = None
+                run.evidence[-1].problem = f"{problem} (optional input)"
                 continue
             problems.append((reason, name, problem or ""))
         else:
-            resolved[name] = item
-    if problems:
-        reason = problems[0][0]
-        lines_en = "; ".join(f"{name}: {text}" for _, name, text in problems)
-        finding = _base_finding(
-            norm,
-            Status.MISSING,
-            reason,
-            {"en": f"evidence not usable: {lines_en}", "nl": f"bewijs niet bruikbaar: {lines_en}"},
+            run.resolved[name] = item
+    if not problems:
+        return None
+    text = "; ".join(f"{name}: {detail}" for _, name, detail in problems)
+    if norm.answers and any(reason is Reason.EVIDENCE_ABSENT for reason, _, _ in problems):
+        answered = ", ".join(norm.answers)
+        return run.finding(
+            Status.FAIL,
+            Reason.ANSWER_ABSENT,
+            {
+                "en": f"the finding of {answered} is not answered: {text}",
+                "nl": f"de bevinding van {answered} is niet beantwoord: {text}",
+            },
         )
-        finding.facts = facts
-        finding.prerequisites = prerequisites
-        finding.evidence = uses
-        return finding
-    # 5. checks
+    return run.finding(
+        Status.MISSING,
+        problems[0][0],
+        {"en": f"evidence not usable: {text}", "nl": f"bewijs niet bruikbaar: {text}"},
+    )
+
+
+def _checks(run: _NormRun) -> Finding:
+    """Stage 5: run the checks and combine their results (then ``review`` if the norm asks)."""
+    norm = run.norm
     ctx = NormContext(
         norm=norm,
-        bundle=bundle,
-        evidence=resolved,
-        as_of=as_of,
+        bundle=run.bundle,
+        evidence=run.resolved,
+        as_of=run.options.as_of,
         params=norm.params,
-        base=scope.base,
-        cel_values=scope.cel_values,
+        base=run.scope.base,
+        cel_values=run.scope.cel_values,
+        trusted_keys=run.options.trusted_keys,
     )
-    results: list[CheckResult] = []
-    for check in norm.checks:
-        results.append(_run_check(check, ctx))
+    results = [
+        _run_check(check, config, ctx)
+        for check, config in zip(norm.checks, norm.check_configs, strict=True)
+    ]
     status, reason, message = _combine(norm, results)
-    finding = _base_finding(norm, status, reason, message)
-    finding.facts = facts
-    finding.prerequisites = prerequisites
-    finding.evidence = uses
+    finding = run.finding(status, reason, message)
     finding.checks = results
+    holds = status is Status.PASS or (
+        status is Status.REVIEW and reason is Reason.JUDGEMENT_REQUIRED and not _open(results)
+    )
+    finding.attested = holds and any(r.attested and r.status is Status.PASS for r in results)
     return finding
 
 
-def _run_check(check: Any, ctx: NormContext) -> CheckResult:
+def _open(results: list[CheckResult]) -> bool:
+    return any(r.status is not Status.PASS for r in results)
+
+
+#: The stages before the checks, in order; each returns a Finding to stop or None.
+_STAGES: tuple[Callable[[_NormRun], Finding | None], ...] = (
+    _in_force,
+    _applicability,
+    _prerequisites,
+    _answered,
+    _evidence,
+)
+
+
+def _run_check(check: Any, config: Any, ctx: NormContext) -> CheckResult:
     """Evaluate one check; unusable evidence or data becomes an ``error`` result.
 
     Checks signal bad input with ``InputError`` (a dataset that cannot be read) or
-    ``EvaluationError`` (an expression that raised); anything else is a bug (exit 4).
+    ``EvaluationError`` (an expression that raised, or ran over its budget); anything else
+    is a bug (exit 4). A result whose values or message are larger than the output budget
+    becomes an ``error`` too.
     """
+    from .budget import output_problem
+
     kind = getattr(check, "kind", "?")
     try:
         result: CheckResult = check.evaluate(ctx)
@@ -389,13 +483,37 @@ def _run_check(check: Any, ctx: NormContext) -> CheckResult:
             {"en": f"could not be evaluated: {text}", "nl": f"niet te beoordelen: {text}"},
             {"error": exc.code},
         )
+    except BudgetExceeded as exc:
+        return _budget_result(kind, exc)
     except EvaluationError as exc:
         return CheckResult(
             kind,
             Status.ERROR,
             {"en": f"check raised: {exc}", "nl": f"controle gaf een fout: {exc}"},
         )
+    problem = output_problem(result.message, result.values)
+    if problem is not None:
+        return _budget_result(kind, problem)
+    result.attested = bool(getattr(config, "attested", False))
     return result
+
+
+def _budget_result(kind: str, exc: BudgetExceeded) -> CheckResult:
+    return CheckResult(
+        kind,
+        Status.ERROR,
+        {
+            "en": f"evaluation budget exceeded: {exc}",
+            "nl": f"rekenbudget overschreden: {exc}",
+        },
+        {"error": Reason.EVALUATION_BUDGET_EXCEEDED.value},
+    )
+
+
+def _error_reason(exc: EvaluationError) -> Reason:
+    if isinstance(exc, BudgetExceeded):
+        return Reason.EVALUATION_BUDGET_EXCEEDED
+    return Reason.EXPRESSION_ERROR
 
 
 def _combine(
@@ -409,14 +527,11 @@ def _combine(
         (Status.FAIL, Reason.CHECK_FAILED),
         (Status.REVIEW, Reason.INCONCLUSIVE),
     ):
-        if any(r.status is status for r in results):
-            if status is Status.ERROR and any(
-                r.kind == "expr" for r in results if r.status is status
-            ):
-                reason = Reason.EXPRESSION_ERROR
-            if status is Status.REVIEW and any(
-                r.kind == "judgement" for r in results if r.status is status
-            ):
+        found = [r for r in results if r.status is status]
+        if found:
+            if status is Status.ERROR:
+                reason = _check_error_reason(found)
+            if status is Status.REVIEW and any(r.kind == "judgement" for r in found):
                 reason = Reason.JUDGEMENT_REQUIRED
             return status, reason, {"en": joined(status, "en"), "nl": joined(status, "nl")}
     if norm.review:
@@ -437,6 +552,14 @@ def _combine(
         Reason.ALL_CHECKS_HOLD,
         {"en": "all checks hold", "nl": "alle controles voldoen"},
     )
+
+
+def _check_error_reason(errors: list[CheckResult]) -> Reason:
+    if any(r.values.get("error") == Reason.EVALUATION_BUDGET_EXCEEDED.value for r in errors):
+        return Reason.EVALUATION_BUDGET_EXCEEDED
+    if any(r.kind == "expr" for r in errors):
+        return Reason.EXPRESSION_ERROR
+    return Reason.CHECK_ERROR
 
 
 def _resolve(

@@ -12,7 +12,6 @@ import importlib.machinery
 import importlib.util
 import re
 import sys
-from datetime import UTC, date, datetime
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -132,51 +131,3 @@ def make_context(variables: dict[str, Any]) -> Any:
     module = cel_module()
     context = module.Context(variables)
     return context
-
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
-
-
-def to_timestamp(value: str | date | datetime) -> datetime:
-    """Normalise a date or date-time to a timezone-aware UTC datetime (naive means UTC).
-
-    Raises ValueError for anything that is not one, including impossible dates and
-    date-times whose UTC form falls outside years 1..9999 (``0001-01-01T00:00+01:00``).
-    """
-    try:
-        if isinstance(value, datetime):
-            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        if isinstance(value, date):
-            return datetime(value.year, value.month, value.day, tzinfo=UTC)
-        text = value.strip()
-        if _DATE.fullmatch(text):
-            return datetime.fromisoformat(text).replace(tzinfo=UTC)
-        if _DATETIME.fullmatch(text):
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    except OverflowError:
-        raise ValueError(f"date out of range: {value!r}") from None
-    raise ValueError(f"not an ISO 8601 date: {value!r}")
-
-
-def with_timestamps(value: Any) -> Any:
-    """Copy of a JSON-like value where ISO 8601 date strings become UTC datetimes for CEL.
-
-    Only strings that look exactly like a date or date-time are converted; anything else is
-    left as is, so free text is never mangled.
-    """
-    if isinstance(value, dict):
-        return {key: with_timestamps(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [with_timestamps(item) for item in value]
-    if (
-        isinstance(value, str)
-        and len(value) <= 40
-        and (_DATE.fullmatch(value) or _DATETIME.fullmatch(value))
-    ):
-        try:
-            return to_timestamp(value)
-        except ValueError:
-            return value
-    return value

@@ -64,6 +64,9 @@ class Reason(StrEnum):
     EXPRESSION_ERROR = "expression_error"
     CHECK_ERROR = "check_error"
     WAIVER_APPLIED = "waiver_applied"
+    NOTHING_TO_ANSWER = "nothing_to_answer"
+    ANSWER_ABSENT = "answer_absent"
+    EVALUATION_BUDGET_EXCEEDED = "evaluation_budget_exceeded"
 
 
 Text = dict[str, str]  # {"nl": ..., "en": ...}
@@ -92,6 +95,8 @@ class CheckResult(Record):
     message: Text
     values: dict[str, Any] = field(default_factory=dict)  # measured values, witnesses
     thresholds: dict[str, Any] = field(default_factory=dict)
+    #: the check rests only on the auditee's own statement (the norm says ``attested: true``)
+    attested: bool = False
 
 
 @dataclass(repr=False, eq=False)
@@ -115,6 +120,17 @@ class Finding(Record):
     original_status: Status | None = None  # set when waived
     waiver: dict[str, Any] | None = None
     judgement: dict[str, Any] | None = None
+    #: the checks hold and at least one holding check is attested (the auditee's word only)
+    attested: bool = False
+    #: norms this one answers (``answers:``), with their status when this one was evaluated
+    answers: dict[str, str] = field(default_factory=dict)
+    #: the norms answering this one's finding: [{norm, status}], by norm id
+    answered_by: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def attested_pass(self) -> bool:
+        """A pass that rests on the organisation's own statement: never shown as plain pass."""
+        return self.attested and self.status is Status.PASS
 
     def to_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -153,6 +169,8 @@ class Result(Record):
         return {
             "total": len(self.findings),
             "by_status": totals,
+            # passes (counted in by_status.pass too) that rest on the auditee's word alone
+            "attested_pass": sum(1 for finding in self.findings if finding.attested_pass),
             "by_set": dict(sorted(per_set.items())),
             "by_severity": per_severity,
         }

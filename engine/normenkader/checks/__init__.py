@@ -9,23 +9,27 @@ separates compiling a policy from evaluating it:
 * ``evaluate(ctx)`` runs once per bundle and returns a ``CheckResult``; it never prints
   and never raises for bad evidence (it returns ``error`` or ``fail`` with a message).
 
-Kinds register themselves with ``@register``; ``kinds()`` imports the built-in modules, whose
-names equal their kind names, so ``kind_class`` can import just the one it needs. A config
-type with nested dataclasses may define ``from_validated(data)`` to rebuild itself from the
-cached JSON form.
+Every config dataclass derives from ``CheckConfig``, which adds the fields all kinds share
+(``attested``). Kinds register themselves with ``@register``; ``kinds()`` imports the
+built-in modules, whose names equal their kind names, so ``kind_class`` can import just the
+one it needs; a built-in module that cannot be imported is an internal error naming the
+kind, never a kind that silently disappears. A config type with nested dataclasses may
+define ``from_validated(data)`` to rebuild itself from the cached JSON form.
 Modules must keep heavy imports (duckdb, ...) inside ``evaluate`` so ``check`` starts fast.
+Check kinds receive a ``NormContext`` (``checks/context.py``) and never import the engine.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from ..engine import NormContext
     from ..norms.compiled import CompiledNorm
     from ..results import CheckResult
+    from .context import NormContext
 
 #: Built-in check-kind modules, imported on first use of the registry.
 BUILTIN_MODULES = (
@@ -35,9 +39,32 @@ BUILTIN_MODULES = (
     "group_metric",
     "proxy",
     "attestation",
+    "protected_terms",
 )
 
 PYDANTIC_CONFIG: dict[str, Any] = {"extra": "forbid", "use_attribute_docstrings": True}
+
+ATTESTED_DOC = (
+    "True: this check rests only on the auditee's own statement (a boolean or text it "
+    "wrote about itself, not verified against other evidence). A finding that passes on "
+    "such a check is reported as 'pass (attested by the organisation)', never as a plain pass."
+)
+
+
+@dataclass(frozen=True)
+class CheckConfig:
+    """The config fields every check kind shares; each kind's config derives from it.
+
+    The shared fields are keyword-only, so a kind's own required fields may follow.
+    """
+
+    __pydantic_config__ = PYDANTIC_CONFIG
+
+    attested: bool = field(default=False, kw_only=True, metadata={"description": ATTESTED_DOC})
+
+
+class BuiltinKindMissing(RuntimeError):
+    """A built-in check kind's module cannot be imported: a broken installation (exit 4)."""
 
 
 class CheckConfigError(ValueError):
@@ -76,19 +103,27 @@ def kinds() -> dict[str, type]:
     global _loaded
     if not _loaded:
         for module in BUILTIN_MODULES:
-            try:
-                importlib.import_module(f"{__name__}.{module}")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{__name__}.{module}":
-                    raise
+            _import_builtin(module)
         _loaded = True
     return dict(_REGISTRY)
+
+
+def _import_builtin(module: str) -> None:
+    """Import one built-in kind module; a missing one is an internal error naming the kind."""
+    try:
+        importlib.import_module(f"{__name__}.{module}")
+    except ModuleNotFoundError as exc:
+        raise BuiltinKindMissing(
+            f"built-in check kind {module!r} cannot be imported: {exc}"
+        ) from exc
+    if module not in _REGISTRY:
+        raise BuiltinKindMissing(f"built-in check module {module!r} registers no kind {module!r}")
 
 
 def kind_class(name: str) -> type:
     """The class of one check kind, importing only its own module (fast start)."""
     if name not in _REGISTRY and name in BUILTIN_MODULES:
-        importlib.import_module(f"{__name__}.{name}")
+        _import_builtin(name)
     if name not in _REGISTRY:
         kinds()
     return _REGISTRY[name]

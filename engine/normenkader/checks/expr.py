@@ -9,7 +9,9 @@ Example::
 
 ``expr`` must yield true (holds) or false (fails); anything else is an ``error`` finding.
 ``witness`` is evaluated only when the check fails and is recorded as the offending values,
-so a finding can say *which* features touch a protected ground.
+so a finding can say *which* features touch a protected ground. Both run within the
+evaluation budget (``budget``): an expression or witness that may cost more on this input
+is not evaluated and the check is an ``error`` (``evaluation_budget_exceeded``).
 """
 
 from __future__ import annotations
@@ -17,17 +19,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from ..budget import BudgetExceeded
+from ..celsyntax import CelParseError, parse
 from ..expressions import CelSyntaxError, EvaluationError, Expression
 from ..results import CheckResult, Status
-from . import PYDANTIC_CONFIG, CheckConfigError, register
+from . import PYDANTIC_CONFIG, CheckConfig, CheckConfigError, register
 
 if TYPE_CHECKING:
-    from ..engine import NormContext
     from ..norms.compiled import CompiledNorm
+    from .context import NormContext
 
 
 @dataclass(frozen=True)
-class ExprConfig:
+class ExprConfig(CheckConfig):
     """A CEL expression over the norm's evidence and params that must hold."""
 
     __pydantic_config__ = PYDANTIC_CONFIG
@@ -48,21 +52,15 @@ class ExprCheck:
 
     def __init__(self, config: ExprConfig, norm: CompiledNorm) -> None:
         self.config = config
-        try:
-            self.expression = Expression(config.expr, strict=norm.strict)
-        except CelSyntaxError as exc:
-            raise CheckConfigError(exc.message, "expr", exc.line, exc.column) from None
-        self.witness: Expression | None = None
-        if config.witness:
-            try:
-                self.witness = Expression(config.witness, strict=norm.strict)
-            except CelSyntaxError as exc:
-                raise CheckConfigError(exc.message, "witness", exc.line, exc.column) from None
+        self.expression = _compile(config.expr, "expr", norm.strict)
+        self.witness = _compile(config.witness, "witness", norm.strict) if config.witness else None
 
     def evaluate(self, ctx: NormContext) -> CheckResult:
         explain = self.config.explain or {}
         try:
-            value = self.expression.evaluate(ctx.cel())
+            value = ctx.evaluate(self.expression)
+        except BudgetExceeded:
+            raise
         except EvaluationError as exc:
             return CheckResult(
                 "expr",
@@ -87,7 +85,9 @@ class ExprCheck:
         values: dict[str, Any] = {"expr": self.config.expr}
         if self.witness is not None:
             try:
-                values["offending"] = _plain(self.witness.evaluate(ctx.cel()))
+                values["offending"] = _plain(ctx.evaluate(self.witness))
+            except BudgetExceeded:
+                raise
             except EvaluationError as exc:
                 values["offending_error"] = str(exc)
         message = {
@@ -95,6 +95,25 @@ class ExprCheck:
             "nl": explain.get("nl", "de voorwaarde is niet vervuld"),
         }
         return CheckResult("expr", Status.FAIL, message, values)
+
+
+def _compile(source: str, field: str, strict: bool) -> Expression:
+    """The expression; in strict mode (lint, validation) it must also parse for analysis, so
+    its fields read and its cost bound are known statically."""
+    try:
+        expression = Expression(source, strict=strict)
+    except CelSyntaxError as exc:
+        raise CheckConfigError(exc.message, field, exc.line, exc.column) from None
+    if strict:
+        try:
+            parse(source)
+        except CelParseError as exc:
+            raise CheckConfigError(
+                f"CEL outside the subset normenkader analyses (fields read, evaluation "
+                f"budget): {exc}",
+                field,
+            ) from None
+    return expression
 
 
 def _plain(value: Any) -> Any:

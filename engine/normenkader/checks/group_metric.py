@@ -32,11 +32,11 @@ from itertools import combinations
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..results import CheckResult, Status
-from . import PYDANTIC_CONFIG, CheckConfigError, register
+from . import PYDANTIC_CONFIG, CheckConfig, CheckConfigError, register
 
 if TYPE_CHECKING:
-    from ..engine import NormContext
     from ..norms.compiled import CompiledNorm
+    from .context import NormContext
 
 #: Kept here (not imported from datasets.metrics) so that compiling norms stays light.
 METRIC_NAMES = tuple(
@@ -47,7 +47,7 @@ METRIC_NAMES = tuple(
 
 
 @dataclass(frozen=True)
-class GroupMetricConfig:
+class GroupMetricConfig(CheckConfig):
     """Fairness metrics per group of a decisions dataset, judged against bands."""
 
     __pydantic_config__ = PYDANTIC_CONFIG

@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from ..results import CheckResult, Status
-from . import PYDANTIC_CONFIG, register
+from . import PYDANTIC_CONFIG, CheckConfig, register
 
 if TYPE_CHECKING:
-    from ..engine import NormContext
     from ..norms.compiled import CompiledNorm
+    from .context import NormContext
 
 
 @dataclass(frozen=True)
-class JudgementConfig:
+class JudgementConfig(CheckConfig):
     __pydantic_config__ = PYDANTIC_CONFIG
 
     kind: Literal["judgement"]

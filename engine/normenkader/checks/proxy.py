@@ -22,15 +22,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..results import CheckResult, Status
-from . import PYDANTIC_CONFIG, CheckConfigError, register
+from . import PYDANTIC_CONFIG, CheckConfig, CheckConfigError, register
 
 if TYPE_CHECKING:
-    from ..engine import NormContext
     from ..norms.compiled import CompiledNorm
+    from .context import NormContext
 
 
 @dataclass(frozen=True)
-class ProxyConfig:
+class ProxyConfig(CheckConfig):
     """Screens decision-data features for proxies of protected attributes (indirect distinction)."""
 
     __pydantic_config__ = PYDANTIC_CONFIG

@@ -17,15 +17,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..results import CheckResult, Status
-from . import PYDANTIC_CONFIG, CheckConfigError, register
+from . import PYDANTIC_CONFIG, CheckConfig, CheckConfigError, register
 
 if TYPE_CHECKING:
-    from ..engine import NormContext
     from ..norms.compiled import CompiledNorm
+    from .context import NormContext
 
 
 @dataclass(frozen=True)
-class SchemaConfig:
+class SchemaConfig(CheckConfig):
     __pydantic_config__ = PYDANTIC_CONFIG
 
     kind: Literal["schema"]

@@ -13,11 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..celsyntax import CelParseError, parse
+from ..celsyntax import fields_read as tree_reads
 from ..checks import CheckConfigError, build, config_from_dict
 from ..errors import InputError, NormLoadError
 from ..expressions import CelSyntaxError, Expression
@@ -132,36 +133,24 @@ class CompiledNorm(Record):
         return sources
 
 
-_CHAIN = re.compile(r"((?:\.[A-Za-z_][A-Za-z0-9_]*)*)(\()?")
-
-
 def fields_read(names: list[str], sources: list[str]) -> dict[str, list[str]]:
     """Per evidence name, the JSON pointers of the fields the expressions read from it.
 
-    ``model_card.features.all(f, ...)`` reads ``/features`` of ``model_card``; method calls
-    are not fields. Names are found with ``str.find`` (most norms name one or two inputs),
-    and only an occurrence that is a whole identifier counts.
+    Read from the CEL syntax tree (``celsyntax``): ``model_card.features.all(f, ...)``
+    reads ``/features`` of ``model_card``; string literals, method names and comprehension
+    variables that shadow an input are not reads. An expression the parser does not
+    understand adds nothing (lint refuses such expressions in norm files).
     """
-    found: dict[str, list[str]] = {}
-    for name in names:
-        pointers: set[str] = set()
-        for source in sources:
-            start = source.find(name)
-            while start != -1:
-                end = start + len(name)
-                before = source[start - 1] if start else " "
-                after = source[end] if end < len(source) else " "
-                if not (before.isalnum() or before in "_.") and not (
-                    after.isalnum() or after == "_"
-                ):
-                    match = _CHAIN.match(source, end)
-                    parts = [p for p in match.group(1).split(".") if p] if match else []
-                    if match and match.group(2) and parts:  # the last segment is a method call
-                        parts = parts[:-1]
-                    pointers.add("/" + "/".join(parts) if parts else "")
-                start = source.find(name, end)
-        found[name] = sorted(pointers)
-    return found
+    wanted = frozenset(names)
+    found: dict[str, set[str]] = {name: set() for name in names}
+    for source in sources:
+        try:
+            tree = parse(source)
+        except CelParseError:
+            continue
+        for name, pointers in tree_reads(tree, wanted).items():
+            found[name].update(pointers)
+    return {name: sorted(pointers) for name, pointers in found.items()}
 
 
 @dataclass(repr=False, eq=False)

@@ -122,6 +122,10 @@ class Norm(_Strict):
     """CEL over profile and system; absent means the norm always applies."""
     requires: list[str] = Field(default_factory=list)
     """Prerequisite norms: they must pass (or be waived or not applicable) first."""
+    answers: list[str] = Field(default_factory=list)
+    """Norms whose finding this norm answers (a justification, remedy or mitigation). It is
+    evaluated after them and runs only when one of them fails or needs review; their finding
+    stays as it is and links to this answer. See docs/semantics.md, "Answers"."""
     evidence: dict[str, EvidenceSpec] = Field(default_factory=dict)
     params: dict[str, Any] = Field(default_factory=dict)
     """Tunable values (thresholds, periods) read in CEL as params.<name>; profiles tailor them."""
@@ -131,14 +135,14 @@ class Norm(_Strict):
     review_prompt: Text | None = None
     """What the supervisor must judge."""
 
-    @field_validator("requires")
+    @field_validator("requires", "answers")
     @classmethod
     def _ids(cls, value: list[str]) -> list[str]:
         for item in value:
             if not re.match(NORM_ID, item):
                 raise ValueError(f"{item!r} is not a norm id")
         if len(set(value)) != len(value):
-            raise ValueError("duplicate prerequisite")
+            raise ValueError("duplicate norm id")
         return value
 
     @field_validator("evidence")
@@ -150,6 +154,16 @@ class Norm(_Strict):
             if name in RESERVED_NAMES:
                 raise ValueError(f"evidence name {name!r} is reserved")
         return value
+
+    @model_validator(mode="after")
+    def _relations(self) -> Norm:
+        both = sorted(set(self.requires) & set(self.answers))
+        if both:
+            raise ValueError(
+                f"{', '.join(both)} is both required (must pass) and answered (runs when it "
+                "does not pass); use one relation"
+            )
+        return self
 
     @model_validator(mode="after")
     def _something_to_do(self) -> Norm:

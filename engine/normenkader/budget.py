@@ -1,0 +1,379 @@
+"""Bounded evaluation: a norm's expressions never hang a run and never flood a report.
+
+The CEL engine (Rust) offers no cost limit and cannot be interrupted from Python, so the
+bound is computed *before* evaluation. CEL has no loops or recursion; the only iteration is
+the comprehension macros over a finite list or map, and the only operator whose result
+grows faster than its inputs is ``+`` on strings and lists. So the work of an expression
+is bounded by a polynomial in the sizes of its inputs, which are known before it runs:
+
+* ``estimate`` walks the syntax tree (``celsyntax``) once, with each free variable bound
+  to its runtime value, and adds up an upper bound of the steps: a comprehension costs its
+  range's length times its body; a list or map literal is built on every evaluation of
+  its node; ``+``, ``==`` and ``in`` cost the sizes of their operands; every other function
+  is linear in its arguments. Values reached through the inputs are looked up, so a
+  comprehension over ``features`` counts its real length, not the bundle's size.
+* ``evaluate`` refuses an expression whose bound exceeds ``COST_BUDGET`` with
+  ``BudgetExceeded`` (an ``error`` finding, reason ``evaluation_budget_exceeded``), before
+  the engine is called, so refusing is as fast as estimating.
+* An expression the parser does not understand has no static bound; it is evaluated in a
+  forked child process that is killed after ``CHILD_TIMEOUT`` seconds (rare: every norm of
+  the library parses, and lint says so).
+* ``output_problem`` caps what a check puts into a finding (witnesses, messages).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import select
+import signal
+import time
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from .celsyntax import (
+    Binary,
+    Call,
+    CelParseError,
+    Comprehension,
+    Cond,
+    Ident,
+    Index,
+    ListLit,
+    Lit,
+    MapLit,
+    Node,
+    Select,
+    Unary,
+    parse,
+)
+from .expressions import EvaluationError, Expression
+
+#: Upper bound of abstract steps for one expression (about half a second of CEL).
+COST_BUDGET = 2_000_000
+#: Steps to build one element of a list or map literal (measured: far slower than an
+#: operator in the CEL engine, as every element is converted on each evaluation).
+LITERAL_STEP = 40
+#: Size bound (value nodes plus string characters) of what one check puts in a finding.
+OUTPUT_BUDGET = 200_000
+#: Longest message (characters) a check may put in a finding, per language.
+MESSAGE_BUDGET = 20_000
+#: Seconds an expression without a static bound may run in its child process.
+CHILD_TIMEOUT = 2.0
+#: Candidate values tracked per node before falling back to a size bound only.
+_MAX_CANDIDATES = 20_000
+
+
+class BudgetExceeded(EvaluationError):
+    """An expression or a check's output is over its budget; nothing was evaluated."""
+
+
+class _Abs(NamedTuple):
+    """What is known of a value before evaluation: bounds, and maybe the values themselves."""
+
+    size: int  # upper bound: nodes plus string characters
+    length: int  # upper bound: elements of a list or map, characters of a string
+    values: list[Any] | None = None  # the possible concrete values, when known
+    elem: _Abs | None = None  # bound of each element, when computed
+
+
+_SCALAR = _Abs(1, 1)
+
+
+def value_size(value: Any, memo: dict[int, int] | None = None) -> int:
+    """Nodes plus string characters of a JSON-like value (iterative: deep input is fine)."""
+    memo = {} if memo is None else memo
+    total = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str | bytes):
+            total += 1 + len(item)
+        elif isinstance(item, dict):
+            known = memo.get(id(item))
+            if known is not None:
+                total += known
+                continue
+            total += 1
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            known = memo.get(id(item))
+            if known is not None:
+                total += known
+                continue
+            total += 1
+            stack.extend(item)
+        else:
+            total += 1
+    return total
+
+
+class _Estimator:
+    def __init__(self, variables: dict[str, Any]) -> None:
+        self.variables = variables
+        self.memo: dict[int, int] = {}
+
+    def known(self, values: list[Any]) -> _Abs:
+        if len(values) > _MAX_CANDIDATES:
+            size = max((self.size(v) for v in values), default=0)
+            return _Abs(size, size)
+        size = max((self.size(v) for v in values), default=0)
+        length = max(
+            (len(v) for v in values if isinstance(v, str | bytes | list | dict)), default=1
+        )
+        return _Abs(size, length, values)
+
+    def size(self, value: Any) -> int:
+        if isinstance(value, dict | list):
+            known = self.memo.get(id(value))
+            if known is None:
+                known = self.memo[id(value)] = value_size(value)
+            return known
+        return value_size(value)
+
+    def elements(self, operand: _Abs) -> _Abs:
+        """What one element (list) or key (map) of the operand may be."""
+        if operand.values is not None:
+            items: list[Any] = []
+            for value in operand.values:
+                if isinstance(value, list | tuple):
+                    items.extend(value)
+                elif isinstance(value, dict):
+                    items.extend(value.keys())
+                if len(items) > _MAX_CANDIDATES:
+                    return _Abs(operand.size, operand.size)
+            return self.known(items)
+        if operand.elem is not None:
+            return operand.elem
+        return _Abs(operand.size, operand.size)
+
+    def members(self, operand: _Abs) -> _Abs:
+        """What ``operand[i]`` may be: an element of a list or a value of a map."""
+        if operand.values is not None:
+            items: list[Any] = []
+            for value in operand.values:
+                if isinstance(value, list | tuple):
+                    items.extend(value)
+                elif isinstance(value, dict):
+                    items.extend(value.values())
+                if len(items) > _MAX_CANDIDATES:
+                    return _Abs(operand.size, operand.size)
+            return self.known(items)
+        if operand.elem is not None:
+            return operand.elem
+        return _Abs(operand.size, operand.size)
+
+    def walk(self, node: Node, env: dict[str, _Abs]) -> tuple[int, _Abs]:
+        """(steps, value bound) of evaluating ``node`` once."""
+        if isinstance(node, Lit):
+            return 1, _Abs(node.size, node.size, [node.value])
+        if isinstance(node, Ident):
+            if node.name in env:
+                return 1, env[node.name]
+            if node.name in self.variables:
+                return 1, self.known([self.variables[node.name]])
+            return 1, _SCALAR  # unknown: the engine raises at once
+        if isinstance(node, Select):
+            cost, operand = self.walk(node.operand, env)
+            if node.test:
+                return cost + 1, _SCALAR
+            if operand.values is not None:
+                found = [
+                    v[node.field] for v in operand.values if isinstance(v, dict) and node.field in v
+                ]
+                return cost + 1, self.known(found)
+            return cost + 1, _Abs(operand.size, operand.size)
+        if isinstance(node, Index):
+            cost, operand = self.walk(node.operand, env)
+            index_cost, _ = self.walk(node.key, env)
+            return cost + index_cost + 1, self.members(operand)
+        if isinstance(node, Comprehension):
+            return self.comprehension(node, env)
+        if isinstance(node, ListLit):
+            cost, size, parts = 1, 1, []
+            for item in node.items:
+                item_cost, value = self.walk(item, env)
+                cost += item_cost + LITERAL_STEP
+                size += value.size
+                parts.append(value)
+            elem = _join(parts)
+            if all(p.values is not None and len(p.values) == 1 for p in parts):
+                concrete = [[p.values[0] for p in parts if p.values]]
+                return cost, _Abs(size, len(parts), concrete, elem)
+            return cost, _Abs(size, len(parts), None, elem)
+        if isinstance(node, MapLit):
+            cost, size = 1, 1
+            for key, item in node.entries:
+                key_cost, key_value = self.walk(key, env)
+                item_cost, value = self.walk(item, env)
+                cost += key_cost + item_cost + 2 * LITERAL_STEP
+                size += key_value.size + value.size
+            return cost, _Abs(size, len(node.entries))
+        if isinstance(node, Unary):
+            cost, _ = self.walk(node.operand, env)
+            return cost + 1, _SCALAR
+        if isinstance(node, Binary):
+            return self.binary(node, env)
+        if isinstance(node, Cond):
+            costs = [self.walk(part, env) for part in (node.test, node.then, node.otherwise)]
+            return sum(c for c, _ in costs) + 1, _join([costs[1][1], costs[2][1]]) or _SCALAR
+        if isinstance(node, Call):
+            walked = [self.walk(arg, env) for arg in node.args]
+            if node.target is not None:
+                walked.append(self.walk(node.target, env))
+            size = sum(value.size for _, value in walked)
+            cost = sum(c for c, _ in walked) + size + 1
+            if node.function == "size":
+                return cost, _SCALAR
+            return cost, _Abs(max(size, 1), max(size, 1))
+        raise CelParseError(f"cannot estimate {type(node).__name__}")  # pragma: no cover
+
+    def comprehension(self, node: Comprehension, env: dict[str, _Abs]) -> tuple[int, _Abs]:
+        cost, target = self.walk(node.range, env)
+        element = self.elements(target)
+        inner = {**env, node.var: element}
+        body_cost, last = 0, _SCALAR
+        for part in node.body:
+            part_cost, last = self.walk(part, inner)
+            body_cost += part_cost
+        n = target.length
+        total = cost + n * (body_cost + 2) + 1
+        if node.macro == "map":
+            return total, _Abs(1 + n * last.size, n, None, last)
+        if node.macro == "filter":
+            return total, _Abs(target.size, n, None, element)
+        return total, _SCALAR
+
+    def binary(self, node: Binary, env: dict[str, _Abs]) -> tuple[int, _Abs]:
+        left_cost, left = self.walk(node.left, env)
+        right_cost, right = self.walk(node.right, env)
+        cost = left_cost + right_cost + 1
+        if node.op == "+":
+            size = left.size + right.size
+            elem = (
+                _join([e for e in (left.elem, right.elem) if e is not None])
+                if (left.elem or right.elem)
+                else None
+            )
+            return cost + size, _Abs(size, left.length + right.length, None, elem)
+        if node.op in ("==", "!=", "in", "<", "<=", ">", ">="):
+            return cost + left.size + right.size, _SCALAR
+        if node.op in ("&&", "||"):
+            return cost, _SCALAR
+        return cost, _SCALAR
+
+
+def _join(parts: list[_Abs]) -> _Abs | None:
+    """A bound that holds for each of ``parts`` (None for none)."""
+    if not parts:
+        return None
+    return _Abs(max(p.size for p in parts), max(p.length for p in parts))
+
+
+class Estimate(NamedTuple):
+    steps: int
+    size: int
+
+
+def estimate(node: Node, variables: dict[str, Any]) -> Estimate:
+    """Upper bounds of the steps and of the result size of evaluating ``node``."""
+    steps, value = _Estimator(variables).walk(node, {})
+    return Estimate(steps, value.size)
+
+
+_TREES: dict[str, Node | None] = {}
+
+
+def tree(source: str) -> Node | None:
+    """The syntax tree of a source (cached per process), or None when it does not parse."""
+    if source not in _TREES:
+        try:
+            _TREES[source] = parse(source)
+        except CelParseError:
+            _TREES[source] = None
+    return _TREES[source]
+
+
+def evaluate(
+    expression: Expression,
+    variables: dict[str, Any],
+    context: Callable[[], Any],
+    budget: int = COST_BUDGET,
+) -> Any:
+    """Evaluate within the budget: refuse what may cost more, fork what cannot be bounded.
+
+    ``context`` builds the CEL context over ``variables`` (only called when evaluating).
+    """
+    node = tree(expression.source)
+    if node is None:
+        return _in_child(expression, context(), CHILD_TIMEOUT)
+    bound = estimate(node, variables)
+    if bound.steps > budget:
+        raise BudgetExceeded(
+            f"estimated {bound.steps:,} steps for this input, budget {budget:,}".replace(",", " ")
+        )
+    return expression.evaluate(context())
+
+
+def _in_child(expression: Expression, context: Any, timeout: float) -> Any:
+    """Evaluate in a forked child killed after ``timeout`` seconds (no static bound)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            os.close(read_end)
+            try:
+                outcome: tuple[str, Any] = ("value", expression.evaluate(context))
+            except EvaluationError as exc:
+                outcome = ("error", str(exc))
+            try:
+                data = pickle.dumps(outcome)
+            except Exception:
+                data = pickle.dumps(("error", "the value cannot be returned"))
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(data)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise BudgetExceeded(f"no static bound and still running after {timeout:g} s")
+            ready, _, _ = select.select([read_end], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(read_end, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            if sum(len(c) for c in chunks) > 64 * OUTPUT_BUDGET:
+                raise BudgetExceeded("the value is larger than the output budget")
+    finally:
+        os.close(read_end)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    if not chunks:
+        raise EvaluationError("evaluation ended without a value")
+    kind, value = pickle.loads(b"".join(chunks))
+    if kind == "error":
+        raise EvaluationError(str(value))
+    return value
+
+
+def output_problem(message: dict[str, str], values: dict[str, Any]) -> BudgetExceeded | None:
+    """Why a check's message or values are too large for a finding, or None."""
+    for lang, text in message.items():
+        if len(text) > MESSAGE_BUDGET:
+            return BudgetExceeded(
+                f"the {lang} message has {len(text)} characters, budget {MESSAGE_BUDGET}"
+            )
+    size = value_size(values)
+    if size > OUTPUT_BUDGET:
+        return BudgetExceeded(f"the recorded values have size {size}, budget {OUTPUT_BUDGET}")
+    return None
