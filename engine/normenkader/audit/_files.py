@@ -16,15 +16,38 @@ NORM_ID = re.compile(r"^[A-Z][A-Z0-9]*\.[A-Z][A-Z0-9]*\.[0-9]{2,3}$")
 MAX_FILE_BYTES = 8 * 1024 * 1024
 
 
+class PayloadDocument(Document):
+    """The statement inside a signed record: errors name the record and a JSON pointer."""
+
+    def where(self, pointer: str = "") -> str:
+        return f"{self.source}#payload{pointer}"
+
+
+def parse_text(data: bytes, source: str) -> Document:
+    """Parse audit-file bytes (JSON when ``source`` ends in .json, else YAML)."""
+    if source.lower().endswith(".json"):
+        return Document(value=loads_json(data, source), source=source)
+    return loads_yaml(data, source)
+
+
+def dump_text(value: Any, source: str) -> str:
+    """An audit file's text for ``value``: JSON for .json, else YAML (comments are not kept)."""
+    import json
+
+    if source.lower().endswith(".json"):
+        return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+    import yaml
+
+    return str(yaml.safe_dump(value, sort_keys=False, allow_unicode=True, width=1 << 16))
+
+
 def read_document(path: Path, code: str) -> tuple[Document, str]:
     """Read and parse a YAML/JSON audit file strictly; returns the document and its digest."""
     from ..inputfile import read_input_file
 
     data = read_input_file(path, code, MAX_FILE_BYTES)
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
-    if path.suffix.lower() == ".json":
-        return Document(value=loads_json(data, str(path)), source=str(path)), digest
-    return loads_yaml(data, str(path)), digest
+    return parse_text(data, str(path)), digest
 
 
 class Fields:

@@ -15,6 +15,16 @@ An assessments file (``--assessments``), usually grown with ``normenkader assess
         evidence:                         # evidence id -> sha256 of the bytes judged
           oversight-procedure: sha256:3f7a...
 
+A signed judgement (``assess --key``) is kept under ``signed:`` as a DSSE envelope: an in-toto
+statement (predicate type :data:`JUDGEMENT_PREDICATE`) whose predicate has the fields above
+with ``assessor_keyid`` instead of the name, and whose subjects are the evidence judged
+(``evidence:<id>`` with its sha256; ``bundle:<id>`` when none). With ``--trusted-keys`` only
+signed judgements count: signed by a person's key with the role ``assessor``, valid on the
+judgement's date, that is not a ``submitter`` key nor a key of the bundle's organisation.
+Without ``--trusted-keys`` only unsigned ones count, and every report marks them
+``signed: false``. A judgement that breaks one of these rules is *refused*: it does nothing
+and a notice ``judgement_refused`` says why.
+
 A judgement decides a finding whose status is ``review`` when it is in scope (same system
 when one is recorded, otherwise the same bundle id), dated on or before the as-of date, and
 when the evidence the finding rests on is exactly the evidence judged (same ids, same
@@ -27,16 +37,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..results import Finding, Reason, Status
-from ._files import Fields, read_document
-from .waivers import BundleLike
+from ._files import Fields, PayloadDocument, read_document
+from .waivers import BundleLike, organisation_of
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from ..evidence.signing import TrustedKey
+    from ..yamlio import Document
+    from .signed_records import Envelope
 
 VERDICTS = {"pass": Status.PASS, "fail": Status.FAIL}
 _FIELDS = {"norm", "verdict", "assessor", "date", "note", "bundle", "system", "evidence"}
+_SIGNED_FIELDS = (_FIELDS - {"assessor"}) | {"assessor_keyid"}
 CODE = "ASSESSMENT_INVALID"
+JUDGEMENT_PREDICATE = "https://normenkader.nl/attestation/judgement/v1"
 
 
 def plain_digest(value: str) -> str:
@@ -64,6 +85,9 @@ class Assessment:
     system: str | None
     evidence: dict[str, str]
     line: int = 0
+    signed: bool = False
+    assessor_keyid: str | None = None  # signed judgements: the assessor's key id
+    envelope: Envelope | None = field(default=None, compare=False)
 
     def in_scope(self, bundle: BundleLike) -> bool:
         if self.system is not None:
@@ -97,55 +121,133 @@ class Assessment:
             "bundle": self.bundle,
             "system": self.system,
             "evidence": dict(sorted(self.evidence.items())),
+            "signed": self.signed,
         }
+
+    def predicate(self) -> dict[str, Any]:
+        """The predicate of this judgement as a signed record (``assessor_keyid`` set)."""
+        data: dict[str, Any] = {
+            "norm": self.norm,
+            "verdict": self.verdict,
+            "date": self.date.isoformat(),
+            "note": self.note,
+            "bundle": self.bundle,
+            "evidence": dict(sorted(self.evidence.items())),
+            "assessor_keyid": self.assessor_keyid,
+        }
+        if self.system is not None:
+            data["system"] = self.system
+        return data
+
+    def subjects(self) -> dict[str, str]:
+        from .signed_records import name_digest
+
+        if not self.evidence:
+            return {f"bundle:{self.bundle}": name_digest(self.bundle)}
+        return {f"evidence:{k}": plain_digest(v) for k, v in self.evidence.items()}
+
+
+def _entry(fields: Fields, entry: dict[str, Any], **extra: Any) -> Assessment:
+    """The fields an unsigned and a signed judgement share, checked strictly."""
+    code, doc, pointer = fields.code, fields.doc, fields.pointer
+    verdict = fields.required_text("verdict")
+    if verdict not in VERDICTS:
+        raise InputError(
+            code, f"verdict must be one of {', '.join(VERDICTS)}", fields.where("verdict")
+        )
+    day = fields.day("date")
+    assert day is not None
+    if "evidence" not in entry:
+        raise InputError(code, "missing field 'evidence'", fields.where())
+    pins = Fields(doc, f"{pointer}/evidence", entry["evidence"] or {}, code, "'evidence'")
+    evidence: dict[str, str] = {}
+    for evidence_id in pins.value:
+        value = pins.required_text(evidence_id)
+        hexpart = plain_digest(value)
+        if len(hexpart) != 64 or any(c not in "0123456789abcdef" for c in hexpart):
+            raise InputError(code, "expected sha256:<64 hex digits>", pins.where(evidence_id))
+        evidence[str(evidence_id)] = "sha256:" + hexpart
+    return Assessment(
+        norm=fields.norm_id(),
+        verdict=verdict,
+        date=day,
+        note=fields.required_text("note"),
+        bundle=fields.required_text("bundle"),
+        system=fields.text("system", False),
+        evidence=evidence,
+        **extra,
+    )
+
+
+def _signed_entry(doc: Document, index: int, value: Any) -> Assessment:
+    from .signed_records import parse_envelope
+
+    pointer = f"/signed/{index}"
+    envelope = parse_envelope(value, doc.where(pointer), CODE, JUDGEMENT_PREDICATE)
+    payload = PayloadDocument(value=envelope.statement, source=doc.where(pointer))
+    fields = Fields(payload, "/predicate", envelope.predicate, CODE, "a judgement predicate")
+    fields.only(_SIGNED_FIELDS)
+    keyid = fields.required_text("assessor_keyid")
+    if len(keyid) != 64 or any(c not in "0123456789abcdef" for c in keyid):
+        raise InputError(
+            CODE, "assessor_keyid must be 64 hex digits", fields.where("assessor_keyid")
+        )
+    item = _entry(
+        fields,
+        envelope.predicate,
+        assessor=f"key {keyid[:16]}",
+        line=doc.position(pointer)[0],
+        signed=True,
+        assessor_keyid=keyid,
+        envelope=envelope,
+    )
+    subjects = {
+        str(s.get("name")): str((s.get("digest") or {}).get("sha256"))
+        for s in envelope.statement["subject"]
+        if isinstance(s, dict)
+    }
+    if subjects != item.subjects() or len(envelope.statement["subject"]) != len(subjects):
+        raise InputError(
+            CODE,
+            "the statement's subjects are not the evidence judged",
+            payload.where("/subject"),
+        )
+    return item
+
+
+def parse_assessment_document(doc: Document) -> list[Assessment]:
+    """The judgements of a parsed assessments file (unsigned first, then signed), strictly."""
+    top = Fields(doc, "", doc.value, CODE, "an assessments file")
+    top.only({"version", "assessments", "signed"})
+    if top.value.get("version") != 1:
+        raise InputError(CODE, "'version: 1' is required", top.where("version"))
+    found: list[Assessment] = []
+    for key in ("assessments", "signed"):
+        entries = top.value.get(key) or []
+        if not isinstance(entries, list):
+            raise InputError(CODE, f"'{key}' must be a list", top.where(key))
+        for index, entry in enumerate(entries):
+            if key == "signed":
+                found.append(_signed_entry(doc, index, entry))
+                continue
+            pointer = f"/assessments/{index}"
+            fields = Fields(doc, pointer, entry, CODE, "an assessment")
+            fields.only(_FIELDS)
+            found.append(
+                _entry(
+                    fields,
+                    entry,
+                    assessor=fields.required_text("assessor"),
+                    line=doc.position(pointer)[0],
+                )
+            )
+    return found
 
 
 def parse_assessments(path: Path) -> tuple[list[Assessment], str]:
     """Parse an assessments file strictly; returns the judgements and the file digest."""
     doc, digest = read_document(path, CODE)
-    top = Fields(doc, "", doc.value, CODE, "an assessments file")
-    top.only({"version", "assessments"})
-    if top.value.get("version") != 1:
-        raise InputError(CODE, "'version: 1' is required", top.where("version"))
-    entries = top.value.get("assessments") or []
-    if not isinstance(entries, list):
-        raise InputError(CODE, "'assessments' must be a list", top.where("assessments"))
-    found: list[Assessment] = []
-    for index, entry in enumerate(entries):
-        pointer = f"/assessments/{index}"
-        fields = Fields(doc, pointer, entry, CODE, "an assessment")
-        fields.only(_FIELDS)
-        verdict = fields.required_text("verdict")
-        if verdict not in VERDICTS:
-            raise InputError(
-                CODE, f"verdict must be one of {', '.join(VERDICTS)}", fields.where("verdict")
-            )
-        day = fields.day("date")
-        assert day is not None
-        if "evidence" not in entry:
-            raise InputError(CODE, "missing field 'evidence'", fields.where())
-        pins = Fields(doc, f"{pointer}/evidence", entry["evidence"] or {}, CODE, "'evidence'")
-        evidence: dict[str, str] = {}
-        for evidence_id in pins.value:
-            value = pins.required_text(evidence_id)
-            hexpart = plain_digest(value)
-            if len(hexpart) != 64 or any(c not in "0123456789abcdef" for c in hexpart):
-                raise InputError(CODE, "expected sha256:<64 hex digits>", pins.where(evidence_id))
-            evidence[str(evidence_id)] = "sha256:" + hexpart
-        found.append(
-            Assessment(
-                norm=fields.norm_id(),
-                verdict=verdict,
-                assessor=fields.required_text("assessor"),
-                date=day,
-                note=fields.required_text("note"),
-                bundle=fields.required_text("bundle"),
-                system=fields.text("system", False),
-                evidence=evidence,
-                line=doc.position(pointer)[0],
-            )
-        )
-    return found, digest
+    return parse_assessment_document(doc), digest
 
 
 _TEXT = {
@@ -173,21 +275,116 @@ _TEXT = {
         "oordeel geldt niet voor dit systeem of deze bundel",
         "the judgement does not cover this system or bundle",
     ),
+    "judgement_refused": ("oordeel geweigerd: {why}", "judgement refused: {why}"),
+}
+
+#: Details of ``judgement_refused`` (stable codes, docs/workflows.md).
+REFUSALS: dict[str, tuple[str, str]] = {
+    "not_signed": (
+        "niet ondertekend, terwijl --trusted-keys is gegeven",
+        "not signed, and --trusted-keys asks for signed judgements",
+    ),
+    "keys_not_given": (
+        "een ondertekend oordeel telt alleen met --trusted-keys",
+        "a signed judgement counts only with --trusted-keys",
+    ),
+    "signature_invalid": (
+        "de handtekening klopt niet (gewijzigd?)",
+        "the signature does not verify (altered?)",
+    ),
+    "assessor_not_signed": (
+        "niet ondertekend door de sleutel van de beoordelaar, of die sleutel is niet vertrouwd",
+        "not signed by the assessor's key, or that key is not trusted",
+    ),
+    "assessor_role_missing": (
+        "de sleutel heeft niet de rol assessor",
+        "the key lacks the role assessor",
+    ),
+    "assessor_not_person": (
+        "de sleutel is van een organisatie, niet van een persoon",
+        "the key is an organisation's, not a person's",
+    ),
+    "assessor_is_submitter": (
+        "de sleutel hoort bij de indienende organisatie",
+        "the key belongs to the submitting organisation",
+    ),
+    "assessor_key_not_yet_valid": (
+        "de sleutel was op de datum van het oordeel nog niet geldig",
+        "the key was not yet valid on the judgement's date",
+    ),
+    "assessor_key_expired": (
+        "de sleutel was op de datum van het oordeel verlopen",
+        "the key had expired on the judgement's date",
+    ),
 }
 
 
 def _text(code: str, **values: str) -> dict[str, str]:
     nl, en = _TEXT[code]
+    if code == "judgement_refused":
+        why_nl, why_en = REFUSALS[values["why"]]
+        return {"nl": nl.format(why=why_nl), "en": en.format(why=why_en)}
     return {"nl": nl.format(**values), "en": en.format(**values)}
 
 
 @dataclass
 class AssessmentSet:
-    """Judgements ready to act inside the evaluation (engine hook: apply/notices/digest)."""
+    """Judgements ready to act inside the evaluation (engine hook: apply/notices/digest).
+
+    ``trusted`` is the trusted-keys list in signed mode (``--trusted-keys``), None in
+    unsigned mode.
+    """
 
     assessments: list[Assessment]
     digest: str
+    trusted: list[TrustedKey] | None = None
+    refused: dict[int, str] = field(default_factory=dict)  # index -> rule broken
+    _keys: dict[int, TrustedKey] = field(default_factory=dict)  # index -> assessor's key
     _outcomes: dict[int, tuple[str, list[dict[str, str | None]]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for index, item in enumerate(self.assessments):
+            rule = self._rule_broken(index, item)
+            if rule:
+                self.refused[index] = rule
+
+    def _rule_broken(self, index: int, item: Assessment) -> str | None:
+        from ..evidence.signing import ASSESSOR
+        from .signed_records import check_signatures, of_submitting_party, validity_problem
+
+        if self.trusted is None:
+            return "keys_not_given" if item.signed else None
+        if not item.signed:
+            return "not_signed"
+        assert item.envelope is not None and item.assessor_keyid is not None
+        signers = check_signatures(item.envelope, self.trusted)
+        if signers.failed:
+            return "signature_invalid"
+        key = signers.key(item.assessor_keyid)
+        if key is None:
+            return "assessor_not_signed"
+        if not key.has_role(ASSESSOR):
+            return "assessor_role_missing"
+        if key.person is None:
+            return "assessor_not_person"
+        if of_submitting_party(key, None):
+            return "assessor_is_submitter"
+        problem = validity_problem(key, item.date, "assessor")
+        if problem:
+            return problem
+        self._keys[index] = key
+        return None
+
+    def _refusal(self, index: int, bundle: BundleLike) -> str | None:
+        """Why judgement ``index`` may not act on ``bundle`` (None: it may)."""
+        from .signed_records import of_submitting_party
+
+        if index in self.refused:
+            return self.refused[index]
+        key = self._keys.get(index)
+        if key is not None and of_submitting_party(key, organisation_of(bundle)):
+            return "assessor_is_submitter"
+        return None
 
     def apply(self, finding: Finding, bundle: BundleLike, as_of: date) -> None:
         """Decide a ``review`` finding with the newest matching judgement, or mark it lapsed."""
@@ -195,7 +392,10 @@ class AssessmentSet:
         for index, item in enumerate(self.assessments):
             if item.norm != finding.norm_id:
                 continue
-            if not item.in_scope(bundle):
+            refusal = self._refusal(index, bundle)
+            if refusal is not None:
+                self._outcomes.setdefault(index, (f"refused:{refusal}", []))
+            elif not item.in_scope(bundle):
                 self._outcomes.setdefault(index, ("judgement_out_of_scope", []))
             elif item.date > as_of:
                 self._outcomes.setdefault(index, ("judgement_not_yet_recorded", []))
@@ -210,7 +410,7 @@ class AssessmentSet:
         current = evidence_digests(finding)
         for index, item in candidates:
             if not item.changes(current):
-                self._decide(finding, item)
+                self._decide(finding, index, item)
                 self._outcomes[index] = ("applied", [])
                 for other, _ in candidates:
                     self._outcomes.setdefault(other, ("judgement_superseded", []))
@@ -221,16 +421,26 @@ class AssessmentSet:
         for other, _ in candidates[1:]:
             self._outcomes.setdefault(other, ("judgement_superseded", []))
         finding.reason = Reason.JUDGEMENT_LAPSED
-        block = newest.to_dict()
+        block = self._block(index, newest)
         block.update({"lapsed": True, "changed": changed, "file_digest": self.digest})
         finding.judgement = block
         ids = ", ".join(str(change["id"]) for change in changed)
         finding.message = _text(
-            "judgement_lapsed", who=newest.assessor, day=newest.date.isoformat(), ids=ids
+            "judgement_lapsed", who=block["assessor"], day=newest.date.isoformat(), ids=ids
         )
 
-    def _decide(self, finding: Finding, item: Assessment) -> None:
+    def _block(self, index: int, item: Assessment) -> dict[str, Any]:
+        """The ``judgement`` block of a finding; for a signed one, who signed it."""
         block = item.to_dict()
+        key = self._keys.get(index)
+        if key is not None:
+            from .signed_records import describe_key, display_name
+
+            block.update(assessor=display_name(key), assessor_key=describe_key(key))
+        return block
+
+    def _decide(self, finding: Finding, index: int, item: Assessment) -> None:
+        block = self._block(index, item)
         block.update(
             {
                 "lapsed": False,
@@ -245,18 +455,23 @@ class AssessmentSet:
         finding.message = _text(
             "judgement_recorded",
             verdict=item.verdict,
-            who=item.assessor,
+            who=block["assessor"],
             day=item.date.isoformat(),
             note=item.note,
         )
 
     def notices(self) -> list[dict[str, Any]]:
-        """Lapsed, out-of-scope, future-dated, unused and unevaluated judgements."""
+        """Refused, lapsed, out-of-scope, future-dated, unused and unevaluated judgements."""
         notices: list[dict[str, Any]] = []
         for index, item in enumerate(self.assessments):
             code, changed = self._outcomes.get(index, ("judgement_norm_not_evaluated", []))
+            detail = ""
             if code in ("applied", "judgement_superseded"):
                 continue
+            if index in self.refused:
+                code, detail = "judgement_refused", self.refused[index]
+            elif code.startswith("refused:"):
+                code, detail = "judgement_refused", code.removeprefix("refused:")
             if code == "judgement_lapsed":
                 text = _text(
                     code,
@@ -264,27 +479,32 @@ class AssessmentSet:
                     day=item.date.isoformat(),
                     ids=", ".join(str(c["id"]) for c in changed),
                 )
+            elif code == "judgement_refused":
+                text = _text(code, why=detail)
             else:
                 text = _text(code)
             notices.append(
                 {
                     "source": "assessments",
                     "code": code,
+                    "detail": detail,
                     "norm_id": item.norm,
                     "line": item.line,
                     "assessor": item.assessor,
                     "date": item.date.isoformat(),
                     "changed": changed,
+                    "signed": item.signed,
                     "message": text,
                 }
             )
         return sorted(notices, key=lambda n: (n["norm_id"], n["code"], n["line"]))
 
 
-def load_assessments(path: Path) -> AssessmentSet:
-    """Load an assessments file (engine-hook contract)."""
+def load_assessments(path: Path, trusted: Sequence[TrustedKey] | None = None) -> AssessmentSet:
+    """Load an assessments file (engine-hook contract); with ``trusted`` keys only signed
+    judgements count (signed mode)."""
     assessments, digest = parse_assessments(path)
-    return AssessmentSet(assessments, digest)
+    return AssessmentSet(assessments, digest, list(trusted) if trusted is not None else None)
 
 
 def render_entry(item: Assessment, indent: int = 2) -> str:
@@ -313,71 +533,78 @@ def render_entry(item: Assessment, indent: int = 2) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _full_text(items: list[Assessment]) -> str:
-    """The whole file in the layout ``render_entry`` appends to (used when text append fails)."""
-    return "version: 1\nassessments:\n" + "".join(render_entry(item) for item in items)
+def _plain_entry(item: Assessment) -> dict[str, Any]:
+    """An unsigned judgement as a mapping of the file."""
+    return {k: v for k, v in item.to_dict().items() if v is not None and k != "signed"}
 
 
 def append_assessment(path: Path, item: Assessment) -> None:
     """Append one judgement to ``path`` atomically, under a lock, keeping earlier text.
 
-    The existing file is validated first; the new entry is appended as text and the result
-    is parsed again before it replaces the file, so a file in an unusual layout is rewritten
-    in full (comments lost, judgements kept) rather than corrupted.
+    The existing file is validated first; the new entry (an unsigned one under
+    ``assessments:``, a signed one under ``signed:``) is appended as text and the result is
+    parsed again before it replaces the file, so a file in an unusual layout (or JSON) is
+    rewritten in full (comments lost, judgements kept) rather than corrupted.
     """
     import fcntl
+    import json
 
     from ..atomic import write_atomic
+    from ._files import dump_text
 
     lock_path = path.with_name(f".{path.name}.lock")
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InputError("OUTPUT_INVALID", "output folder does not exist", str(folder))
+    key = "signed" if item.signed else "assessments"
     with open(lock_path, "a+b") as lock:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
         try:
             if path.exists():
-                existing, _ = parse_assessments(path)
+                doc, _ = read_document(path, CODE)
+                existing = parse_assessment_document(doc)
+                value: dict[str, Any] = dict(doc.value)
                 text = path.read_text(encoding="utf-8")
             else:
-                existing, text = [], "version: 1\nassessments:\n"
+                existing, value = [], {"version": 1}
+                text = f"version: 1\n{key}:\n"
             if text and not text.endswith("\n"):
                 text += "\n"
-            if path.suffix.lower() == ".json":
-                import json
-
-                entries = [
-                    {k: v for k, v in a.to_dict().items() if v is not None}
-                    for a in [*existing, item]
-                ]
-                data = {"version": 1, "assessments": entries}
-                write_atomic(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-                return
-            chosen = _full_text([*existing, item])
-            for indent in (2, 0, 4):
-                candidate = text + render_entry(item, indent)
-                if _appended(candidate, path, existing, item):
-                    chosen = candidate
-                    break
+            if item.envelope is not None:
+                entry: dict[str, Any] = item.envelope.to_dict()
+                line = json.dumps(entry, ensure_ascii=False)  # a JSON object is YAML
+                candidates = [text + f"  - {line}\n", text + f"signed:\n  - {line}\n"]
+            else:
+                entry = _plain_entry(item)
+                candidates = [text + render_entry(item, indent) for indent in (2, 0, 4)]
+            value[key] = [*(value.get(key) or []), entry]
+            chosen = dump_text(value, str(path))
+            if path.suffix.lower() != ".json":
+                for candidate in candidates:
+                    if _appended(candidate, path, existing, item):
+                        chosen = candidate
+                        break
             write_atomic(path, chosen)
         finally:
             fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
 
 def _appended(candidate: str, path: Path, existing: list[Assessment], item: Assessment) -> bool:
-    """True when ``candidate`` parses to the existing judgements plus ``item``, in order."""
-    from ..workdir import private_workdir
+    """True when ``candidate`` parses to the existing judgements plus ``item``."""
+    from ._files import parse_text
 
-    with private_workdir() as folder:
-        probe = folder / path.name
-        probe.write_text(candidate, encoding="utf-8")
-        try:
-            parsed, _ = parse_assessments(probe)
-        except InputError:
-            return False
-    strip = [Assessment(**{**a.__dict__, "line": 0}) for a in parsed]
-    wanted = [Assessment(**{**a.__dict__, "line": 0}) for a in [*existing, item]]
-    return strip == wanted
+    try:
+        parsed = parse_assessment_document(parse_text(candidate.encode("utf-8"), str(path)))
+    except InputError:
+        return False
+
+    def plain(items: list[Assessment]) -> list[Assessment]:
+        return sorted(
+            (Assessment(**{**a.__dict__, "line": 0}) for a in items),
+            key=lambda a: (a.signed, a.date, a.norm, a.verdict, a.note),
+        )
+
+    return plain(parsed) == plain([*existing, item])
 
 
 def judge_bundle(
@@ -386,19 +613,24 @@ def judge_bundle(
     *,
     verdict: str,
     note: str,
-    assessor: str,
+    assessor: str | None,
     day: date,
     carry_over: bool,
     as_of: date | None = None,
     norm_paths: list[Path] | None = None,
     profile: str | None = None,
+    key: Ed25519PrivateKey | None = None,
+    trusted: Sequence[TrustedKey] | None = None,
 ) -> tuple[Assessment, Finding]:
     """Build a judgement of ``norm_id`` on ``bundle``, pinned to the evidence the engine
     uses for that norm (evaluated exactly as ``check`` does, at ``as_of``, default ``day``).
 
     Returns the judgement and the current finding (so the caller can warn when the norm
     does not await a judgement). ``carry_over`` scopes it to the system (register id)
-    instead of the single bundle.
+    instead of the single bundle. With ``key`` the judgement is a signed record by that
+    key; with ``trusted`` the key must be in it as a person's ``assessor`` key, valid on
+    ``day`` and not of the submitting organisation (else ``ROLE_NOT_ALLOWED``,
+    ``KEY_NOT_YET_VALID``, ``KEY_EXPIRED``).
     """
     from ..engine import Options, evaluate
     from ..evidence.bundle import open_bundle
@@ -407,9 +639,10 @@ def judge_bundle(
 
     if verdict not in VERDICTS:
         raise InputError("USAGE", f"verdict must be one of {', '.join(VERDICTS)}")
-    for key, value in (("note", note), ("assessor", assessor)):
-        if not value.strip():
-            raise InputError("USAGE", f"--{key} must not be empty")
+    if not note.strip():
+        raise InputError("USAGE", "--note must not be empty")
+    if key is None and not (assessor or "").strip():
+        raise InputError("USAGE", "--assessor is needed for an unsigned judgement (or --key)")
     norm_set = load_norm_set(norm_paths, profile, only=[norm_id])
     if norm_id not in norm_set.norms:
         raise InputError("UNKNOWN_NORM", f"no norm {norm_id!r} in the norm set")
@@ -425,11 +658,52 @@ def judge_bundle(
         item = Assessment(
             norm=norm_id,
             verdict=verdict,
-            assessor=" ".join(assessor.split()),
+            assessor=" ".join((assessor or "").split()),
             date=day,
             note=note.strip(),
             bundle=opened.id,
             system=system if carry_over else None,
             evidence=evidence_digests(finding),
         )
+        organisation = organisation_of(opened)
+    if key is not None:
+        item = _signed_judgement(item, key, trusted, organisation)
     return item, finding
+
+
+def _signed_judgement(
+    item: Assessment,
+    key: Ed25519PrivateKey,
+    trusted: Sequence[TrustedKey] | None,
+    organisation: str | None,
+) -> Assessment:
+    from dataclasses import replace
+
+    from ..evidence.signing import ASSESSOR, key_id
+    from .signed_records import display_name, of_submitting_party, payload_bytes, sign
+
+    keyid = key_id(key.public_key())
+    name = f"key {keyid[:16]}"
+    if trusted is not None:
+        signer = next((k for k in trusted if k.key_id == keyid), None)
+        if signer is None:
+            raise InputError(
+                "SIGNATURE_UNTRUSTED", f"key {keyid[:16]} is not in the trusted-keys file"
+            )
+        if not signer.has_role(ASSESSOR) or signer.person is None:
+            raise InputError(
+                "ROLE_NOT_ALLOWED",
+                f"key {keyid[:16]} ({signer.role}) is not a person's key with the role assessor",
+            )
+        if of_submitting_party(signer, organisation):
+            raise InputError(
+                "ROLE_NOT_ALLOWED",
+                f"key {keyid[:16]} belongs to the submitting organisation ({signer.organisation})",
+            )
+        problem = signer.validity_problem(item.date, None)
+        if problem is not None:
+            raise problem
+        name = display_name(signer)
+    item = replace(item, assessor=name, signed=True, assessor_keyid=keyid)
+    payload = payload_bytes(JUDGEMENT_PREDICATE, item.subjects(), item.predicate())
+    return replace(item, envelope=sign(payload, key, "judgement", CODE))

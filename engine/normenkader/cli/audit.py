@@ -1,13 +1,15 @@
-"""``normenkader diff``, ``normenkader waivers lint`` and ``normenkader assess``."""
+"""``normenkader diff``, ``normenkader waivers lint|sign`` and ``normenkader assess``."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
+from ..errors import InputError
 from . import norm_paths_option, parse_day
 
 
@@ -60,21 +62,35 @@ def waivers() -> None:
     """Work with waiver files."""
 
 
+def _trusted(path: Path | None) -> list[Any] | None:
+    if path is None:
+        return None
+    from ..evidence.signing import load_trusted_keys
+
+    return list(load_trusted_keys(path))
+
+
 @waivers.command("lint")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--policy", type=click.Path(path_type=Path), help="Waiver policy file.")
 @click.option("--as-of", "as_of", default=None, help="Judge expiry at this date (default today).")
+@click.option(
+    "--trusted-keys",
+    type=click.Path(path_type=Path),
+    help="Judge signed waivers (signed mode): only waivers signed by author and approver count.",
+)
 @norm_paths_option()
 @click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
 def lint(
     files: tuple[Path, ...],
     policy: Path | None,
     as_of: str | None,
+    trusted_keys: Path | None,
     norm_paths: tuple[Path, ...],
     lang: str,
 ) -> None:
-    """Report refused (unknown norm, not waivable, self-approved, too long), expired,
-    not yet valid and soon-expiring waivers in each FILE.
+    """Report refused (unknown norm, not waivable, self-approved, too long, unsigned or
+    badly signed), expired, not yet valid and soon-expiring waivers in each FILE.
 
     Exit 0 when clean or only warnings, 1 when a waiver is refused or expired, 3 when a
     file is malformed (missing or unknown fields, bad dates).
@@ -85,14 +101,16 @@ def lint(
     norm_set = load_norm_set(list(norm_paths) or None)
     known = {norm.id: norm.waivable for norm in norm_set.norms.values()}
     day = parse_day(as_of, "--as-of")
+    trusted = _trusted(trusted_keys)
     errors = 0
     for file in files:
-        problems = lint_waivers(file, policy, known, day)
+        problems = lint_waivers(file, policy, known, day, trusted)
         for problem in problems:
             detail = f" ({problem['detail']})" if problem["detail"] else ""
+            unsigned = "" if problem["signed"] else " [unsigned]"
             click.echo(
                 f"{file}:{problem['line']}: {problem['level']} {problem['code']}{detail}: "
-                f"{problem['id']} {problem['norm_id']}: {problem['message'][lang]}"
+                f"{problem['id']} {problem['norm_id']}{unsigned}: {problem['message'][lang]}"
             )
         found = sum(p["level"] == "error" for p in problems)
         errors += found
@@ -100,12 +118,64 @@ def lint(
     sys.exit(1 if errors else 0)
 
 
+@waivers.command("sign")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--key",
+    "key_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Your Ed25519 private key (PEM).",
+)
+@click.option("--id", "ids", multiple=True, help="Sign only this waiver id (repeatable).")
+@click.option(
+    "--trusted-keys",
+    type=click.Path(path_type=Path),
+    help="Check the key's roles (waiver-author, waiver-approver) and validity first.",
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here instead of FILE.")
+def sign(
+    file: Path,
+    key_path: Path,
+    ids: tuple[str, ...],
+    trusted_keys: Path | None,
+    output: Path | None,
+) -> None:
+    """Sign the waivers of FILE with your key: an unsigned waiver becomes a signed record
+    with you as its author; a waiver signed by another author gets your approval.
+
+    The file is rewritten (YAML comments are not kept). Exit 3 when nothing is left to sign
+    or the key may not sign (with --trusted-keys).
+    """
+    from ..audit.waivers import sign_waiver_file
+
+    done = sign_waiver_file(file, key_path, ids=ids, trusted_keys=trusted_keys, output=output)
+    for waiver_id, role in done:
+        click.echo(f"{waiver_id}: signed as {role}")
+    click.echo(f"wrote {output or file}")
+
+
 @click.command()
 @click.argument("bundle", type=click.Path(path_type=Path))
 @click.option("--norm", "norm_id", required=True, help="The norm judged (e.g. NK.HUM.02).")
 @click.option("--verdict", type=click.Choice(["pass", "fail"]), required=True)
 @click.option("--note", required=True, help="What was judged and why (kept in the report).")
-@click.option("--assessor", required=True, help="Who judges (name and organisation).")
+@click.option(
+    "--assessor",
+    default=None,
+    help="Who judges (name and organisation); for an unsigned judgement (without --key).",
+)
+@click.option(
+    "--key",
+    "key_path",
+    type=click.Path(path_type=Path),
+    help="Sign the judgement with this Ed25519 private key (PEM): a signed record.",
+)
+@click.option(
+    "--trusted-keys",
+    type=click.Path(path_type=Path),
+    help="With --key: check first that the key is a person's assessor key, valid on --date.",
+)
 @click.option(
     "--file",
     "target",
@@ -133,7 +203,9 @@ def assess(
     norm_id: str,
     verdict: str,
     note: str,
-    assessor: str,
+    assessor: str | None,
+    key_path: Path | None,
+    trusted_keys: Path | None,
     target: Path,
     day: str | None,
     as_of: str | None,
@@ -142,9 +214,21 @@ def assess(
     norm_paths: tuple[Path, ...],
 ) -> None:
     """Record a supervisor's verdict on a norm for BUNDLE, pinned to the digests of the
-    evidence the norm uses now, by appending it atomically to the assessments file."""
+    evidence the norm uses now, by appending it atomically to the assessments file.
+
+    With --key the judgement is signed (it counts in `check --trusted-keys`); without, it
+    is an unsigned judgement by --assessor (it counts only without --trusted-keys).
+    """
     from ..audit.assessments import append_assessment, judge_bundle
     from ..results import Status
+
+    key = None
+    if key_path is not None:
+        from ..evidence.signing import load_private_key
+
+        key = load_private_key(key_path)
+    elif trusted_keys is not None:
+        raise InputError("USAGE", "--trusted-keys needs --key")
 
     item, finding = judge_bundle(
         bundle,
@@ -157,10 +241,15 @@ def assess(
         carry_over=carry_over,
         norm_paths=list(norm_paths) or None,
         profile=profile,
+        key=key,
+        trusted=_trusted(trusted_keys),
     )
     append_assessment(target, item)
     pins = ", ".join(f"{k} {v[:19]}…" for k, v in sorted(item.evidence.items())) or "no evidence"
-    click.echo(f"recorded {item.verdict} on {item.norm} for {item.bundle} ({pins}) in {target}")
+    signed = f"signed by {item.assessor}" if item.signed else "unsigned"
+    click.echo(
+        f"recorded {item.verdict} on {item.norm} for {item.bundle} ({pins}), {signed}, in {target}"
+    )
     if finding.status is not Status.REVIEW:
         click.echo(
             f"warning: {norm_id} is {finding.status.value} ({finding.reason.value}) now; a "
