@@ -24,6 +24,7 @@ from .checks.context import NormContext, entry_value
 from .errors import InputError
 from .evidence.bundle import Bundle, EvidenceItem
 from .expressions import EvaluationError, Expression, make_context
+from .facts import verify as verify_facts
 from .norms.compiled import CompiledNorm, EvidenceSpec, NormSet
 from .records import Record
 from .results import (
@@ -74,7 +75,9 @@ class Options(Record):
 class _BundleScope:
     """Values converted once per bundle."""
 
-    def __init__(self, bundle: Bundle, as_of: date, dates: dict[str, str]) -> None:
+    def __init__(
+        self, bundle: Bundle, as_of: date, dates: dict[str, str], verify: bool = True
+    ) -> None:
         head = bundle.manifest["bundle"]
         self.base: dict[str, Any] = {
             "profile": with_timestamps(bundle.profile),
@@ -89,6 +92,12 @@ class _BundleScope:
                 self.cel_values[item.id] = with_timestamps(item.content)
             else:
                 self.cel_values[item.id] = entry_value(item)
+        # verified facts (facts.py): a fact the bundle's own evidence contradicts is taken at
+        # the stricter value it shows; fixture tests (``isolated``) take the profile as written
+        self.verification = verify_facts(bundle, as_of, self.cel_values)
+        self.raised = verify and bool(self.verification.contradictions)
+        if self.raised:
+            self.base["profile"] = with_timestamps(self.verification.profile)
         self._facts_context: Any = None
         self._conditions: dict[str, tuple[str, Any]] = {}
 
@@ -131,7 +140,7 @@ def _facts_used(expression: str, bundle: Bundle) -> dict[str, Any]:
 
 
 def evaluate(norm_set: NormSet, bundle: Bundle, options: Options) -> Result:
-    scope = _BundleScope(bundle, options.as_of, norm_set.profile.dates)
+    scope = _BundleScope(bundle, options.as_of, norm_set.profile.dates, not options.isolated)
     findings: dict[str, Finding] = {}
     for norm in norm_set.norms.values():
         finding = _evaluate_norm(norm, bundle, options, scope, findings)
@@ -155,6 +164,7 @@ def evaluate(norm_set: NormSet, bundle: Bundle, options: Options) -> Result:
         inputs={
             "waivers": options.waivers.digest if options.waivers else None,
             "assessments": options.judgements.digest if options.judgements else None,
+            "fact_checks": scope.verification.digest,
             **({"as_of_source": options.as_of_source} if options.as_of_source else {}),
         },
     )
@@ -249,11 +259,13 @@ def _in_force(run: _NormRun) -> Finding | None:
 
 
 def _applicability(run: _NormRun) -> Finding | None:
-    """Stage 2: ``applies_if`` over the declared facts; false means not applicable."""
+    """Stage 2: ``applies_if`` over the verified facts; false means not applicable."""
     norm = run.norm
     if norm.condition is None or not norm.applies_if:
         return None
     run.facts = _facts_used(norm.applies_if, run.bundle)
+    if run.scope.raised:  # the value used, the value declared, the evidence against it
+        run.facts = run.scope.verification.annotate(run.facts)
     try:
         applies = run.scope.condition(norm.condition)
     except EvaluationError as exc:

@@ -40,6 +40,7 @@ BUILTIN_MODULES = (
     "proxy",
     "attestation",
     "protected_terms",
+    "verified_facts",
 )
 
 PYDANTIC_CONFIG: dict[str, Any] = {"extra": "forbid", "use_attribute_docstrings": True}
