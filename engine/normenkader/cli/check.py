@@ -13,7 +13,7 @@ import click
 from ..errors import InputError
 from ..results import SEVERITIES, Status, exit_code
 from ..workdir import private_workdir
-from . import norm_paths_option, parse_day
+from . import norm_paths_option
 
 STATUS_NAMES = [s.value for s in Status]
 
@@ -83,7 +83,13 @@ def make_limits(kwargs: dict[str, Any]) -> Any:
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here.")
 @click.option("--profile", default=None, help="Profile name or file (default: full).")
-@click.option("--as-of", "as_of", default=None, help="Judge freshness and validity at this date.")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="Judge freshness and validity at this date (YYYY-MM-DD or 'today'; default: the "
+    "bundle's reference_date, else its submitted date).",
+)
 @norm_paths_option("Use these norm files/folders instead of the shipped library.")
 @click.option("--only", multiple=True, help="Evaluate only these norm ids (and prerequisites).")
 @click.option("--waivers", type=click.Path(path_type=Path), help="Waiver file.")
@@ -161,7 +167,9 @@ def check(
         from .. import cache
 
         click.get_current_context().with_resource(cache.bypass())
-    day = parse_day(as_of)
+    from .. import asof
+
+    wanted = asof.requested(as_of)
     statuses = _fail_on(fail_on)
     if statement and not sign_key:
         raise InputError("USAGE", "--statement needs --sign-key")
@@ -181,12 +189,14 @@ def check(
         set_progress(_show_progress)
     with private_workdir() as staging:
         opened = open_bundle(bundle, make_limits(limits), staging)
+        day, day_source = asof.resolve(wanted, opened.manifest["bundle"])
         if require_signature:
             from ..evidence.signing import require_signature as verify_signature
 
             assert trusted_keys is not None
             verify_signature(opened.tree, opened.digest, trusted_keys, day)
         options = evaluation_options(norm_set, day, waivers, waiver_policy, assessments)
+        options.as_of_source = day_source
         result = evaluate(norm_set, opened, options)
     ignore: frozenset[str] = frozenset()
     if baseline:
@@ -217,6 +227,9 @@ def check(
         data = report.encode("utf-8") if isinstance(report, str) else report
         statement_bytes = result_statement(result.to_dict(), data, sign_key, lang=lang)
         write_atomic(statement, statement_bytes, public=True)
+    notice = asof.old_date_notice(day, day_source)
+    if notice:
+        click.echo(notice, err=True)  # on stderr only: the report does not depend on today
     sys.exit(exit_code(result, statuses, min_severity, ignore))
 
 

@@ -4,6 +4,10 @@ A profile file (norms/profiles/<id>.yaml) selects by set, norm id or tag, exclud
 same way, and tailors params and evidence ``max_age`` per norm. The selection is closed
 under prerequisites: a selected norm always brings what it requires, so a profile can
 never make a norm pass by leaving out the norm it depends on. ``full`` is built in.
+
+A profile may also re-date the application dates of the law (``dates:``, merged over
+``LIBRARY_DATES``); norms read them in CEL as ``dates.<name>``, and the norm-set digest
+covers them, so a result always says which dates it was judged under.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,10 +24,38 @@ from ..records import Record
 from ..resources import norms_dir
 
 if TYPE_CHECKING:
+    from ..yamlio import Document
     from .compiled import CompiledNorm
 
 _PERIOD = re.compile(r"^P(?:\d{1,4}Y)?(?:\d{1,5}M)?(?:\d{1,5}W)?(?:\d{1,6}D)?$")
 _SELECTORS = ("sets", "norms", "tags")
+_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+#: The application dates of the law that norms read as ``dates.<name>`` (library defaults).
+#: A profile may postpone one (``dates: {ai_act_annex_iii: "2027-12-02"}``), e.g. when a
+#: proposed postponement becomes law; it may not advance one, because a norm's
+#: ``effective.from`` is the library's earliest date. Sources: docs/semantics.md "Time".
+LIBRARY_DATES: dict[str, str] = {
+    # GDPR (Regulation (EU) 2016/679) art. 99(2): applies from 25 May 2018
+    "gdpr_application": "2018-05-25",
+    # AI Act (Regulation (EU) 2024/1689, OJ L of 12 July 2024) art. 113(a): chapters I-II
+    "ai_act_prohibitions": "2025-02-02",
+    # art. 113(b): general-purpose AI models (chapter V); also the art. 111(3) cut-off
+    "ai_act_gpai": "2025-08-02",
+    # art. 113, second paragraph: the Regulation in general (art. 50, art. 87, art. 6(3))
+    "ai_act_general": "2026-08-02",
+    # art. 113, second paragraph: high-risk systems of art. 6(2) / Annex III
+    "ai_act_annex_iii": "2026-08-02",
+    # art. 113(c): art. 6(1) high-risk systems (Annex I products) and their obligations
+    "ai_act_annex_i": "2027-08-02",
+    # art. 111(2): high-risk systems placed on the market or put into service before this
+    # date fall under the Act only after a significant change in their design ...
+    "ai_act_legacy_cutoff": "2026-08-02",
+    # ... except that those intended for use by public authorities comply by this date
+    "ai_act_legacy_public": "2030-08-02",
+    # art. 111(3): GPAI models placed on the market before 2 Aug 2025 comply by this date
+    "ai_act_gpai_legacy": "2027-08-02",
+}
 
 
 @dataclass(repr=False, eq=False)
@@ -35,6 +68,8 @@ class Profile(Record):
     exclude: dict[str, list[str]] = field(default_factory=dict)
     tailoring: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: str = ""
+    #: the application dates in force for this profile (library defaults, re-dated)
+    dates: dict[str, str] = field(default_factory=lambda: dict(LIBRARY_DATES))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -42,7 +77,12 @@ class Profile(Record):
             "include": self.include,
             "exclude": self.exclude,
             "tailoring": self.tailoring,
+            "dates": self.dates,
         }
+
+    def redated(self) -> dict[str, str]:
+        """The dates this profile moves away from the library defaults."""
+        return {k: v for k, v in sorted(self.dates.items()) if LIBRARY_DATES.get(k) != v}
 
     def _matches(self, norm: CompiledNorm, selector: dict[str, list[str]]) -> bool:
         return (
@@ -161,7 +201,7 @@ def load_profile(name: str | None) -> Profile:
     data = document.value
     if not isinstance(data, dict):
         raise InputError("PROFILE_INVALID", "a profile must be a mapping", document.where())
-    allowed = {"id", "title", "description", "include", "exclude", "tailoring"}
+    allowed = {"id", "title", "description", "include", "exclude", "tailoring", "dates"}
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise InputError("PROFILE_INVALID", f"unknown key {unknown[0]!r}", document.where())
@@ -198,4 +238,35 @@ def load_profile(name: str | None) -> Profile:
         exclude=selectors["exclude"],
         tailoring=tailoring,
         source=str(path),
+        dates=_dates(data.get("dates"), document),
     )
+
+
+def _dates(block: Any, document: Document) -> dict[str, str]:
+    """``LIBRARY_DATES`` with a profile's ``dates:`` merged over them (validated)."""
+    dates = dict(LIBRARY_DATES)
+    if block is None:
+        return dates
+    if not isinstance(block, dict):
+        raise InputError("PROFILE_INVALID", "dates must be a mapping", document.where("/dates"))
+    for name, value in block.items():
+        where = document.where(f"/dates/{name}")
+        if name not in LIBRARY_DATES:
+            known = ", ".join(sorted(LIBRARY_DATES))
+            raise InputError("PROFILE_INVALID", f"unknown date {name!r} (known: {known})", where)
+        text = value.isoformat() if hasattr(value, "isoformat") else value
+        if not isinstance(text, str) or not _DAY.match(text):
+            raise InputError("PROFILE_INVALID", f"{name} must be a date (YYYY-MM-DD)", where)
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            raise InputError("PROFILE_INVALID", f"{name}: {text!r} is not a date", where) from None
+        if text < LIBRARY_DATES[name]:
+            raise InputError(
+                "PROFILE_INVALID",
+                f"{name} {text} is before the library date {LIBRARY_DATES[name]}: "
+                "a profile may postpone an application date, not advance it",
+                where,
+            )
+        dates[name] = text
+    return dates

@@ -109,6 +109,16 @@ def render(
     return _render_plain(result, lang)
 
 
+def _as_of_source(result: Result, words: dict[str, str]) -> str:
+    """`` (the bundle's submission date)``: where the as-of date came from, if recorded."""
+    source = result.inputs.get("as_of_source")
+    if not source:
+        return ""
+    from ..asof import describe
+
+    return f" ({describe(source, 'nl' if words is LABELS['nl'] else 'en')})"
+
+
 def _header(result: Result, words: dict[str, str]) -> list[str]:
     bundle = result.bundle
     system = bundle.get("system", {}).get("name", "")
@@ -117,7 +127,8 @@ def _header(result: Result, words: dict[str, str]) -> list[str]:
         f"{words['bundle']}: {bundle['id']} ({bundle.get('organisation') or ''})",
         f"digest: {bundle['digest']}",
         f"{words['system']}: {system}",
-        f"{words['as_of']}: {result.as_of}   {words['profile']}: {result.norm_set['profile']}"
+        f"{words['as_of']}: {result.as_of}{_as_of_source(result, words)}"
+        f"   {words['profile']}: {result.norm_set['profile']}"
         f"   {words['norms']}: {result.norm_set['norms']}",
     ]
     return [visible(line) for line in lines]
