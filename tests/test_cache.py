@@ -6,17 +6,47 @@ cache folder; entries are real files that the tests corrupt, outdate or count.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import shutil
 import stat
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import AS_OF, ENGINE_BUNDLE, ENGINE_NORMS, EXAMPLES, edit_yaml, run_cli
+from conftest import AS_OF, ENGINE_BUNDLE, ENGINE_NORMS, EXAMPLES, ROOT, edit_yaml, run_cli
+
+MAGIC = b"normenkader-cache/2 "
+
+
+@pytest.fixture(autouse=True)
+def _private_key_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every run of this module keeps its cache key in a folder of its own."""
+    home = tmp_path / "config-home"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+    monkeypatch.delenv("NORMENKADER_CACHE_SECRET", raising=False)
+    return home
+
+
+def _key_file() -> Path:
+    return Path(os.environ["XDG_CONFIG_HOME"]) / "normenkader" / "cache.key"
+
+
+def _resign(entry: Path, change: Callable[[dict], dict]) -> None:  # type: ignore[type-arg]
+    """Rewrite an entry's payload and authenticate it with this user's key, as the
+    engine itself would: a value of the wrong shape that *is* authentic."""
+    head, _, payload = entry.read_bytes().partition(b"\n")
+    assert head.startswith(MAGIC)
+    family, key = entry.stem.split("-", 1)
+    data = json.dumps(change(json.loads(payload))).encode()
+    secret = bytes.fromhex(_key_file().read_text("ascii").strip())
+    mac = hmac.new(secret, f"{family}\0{key}\0".encode() + data, hashlib.sha256)
+    entry.write_bytes(MAGIC + mac.hexdigest().encode() + b"\n" + data)
 
 
 def _check(bundle: Path, cache: Path, *extra: str) -> tuple[int, dict]:  # type: ignore[type-arg]
@@ -74,7 +104,7 @@ def test_cold_warm_and_uncached_runs_give_the_same_bytes(tmp_path: Path, example
     uncached = run_cli(*args, env={"NORMENKADER_NO_CACHE": "1"})
     assert cold.code == warm.code == uncached.code
     assert cold.stdout == warm.stdout == uncached.stdout
-    assert {"normset", "bundle", "rollup", "conditions"} <= families
+    assert {"normset", "bundle", "rollup", "catalogues"} <= families
 
 
 def test_a_warm_run_imports_no_yaml_parser_or_schema_validator(tmp_path: Path) -> None:
@@ -187,10 +217,13 @@ def test_dataset_counts_are_cached_by_content(tmp_path: Path) -> None:
     assert scanned
     second, scanned_again = run()
     assert (second, scanned_again) == (first, False)
-    for entry in cache.glob("dataset-*.json"):  # right key, value of the wrong shape
-        data = json.loads(entry.read_text("utf-8"))
+
+    def wrong_shape(data: dict) -> dict:  # type: ignore[type-arg]
         data["value"] = [1, 2] if isinstance(data["value"], dict) else {"cells": 1}
-        entry.write_text(json.dumps(data), "utf-8")
+        return data
+
+    for entry in cache.glob("dataset-*.json"):  # right key and MAC, value of the wrong shape
+        _resign(entry, wrong_shape)
     assert run() == (first, True)
     decisions = bundle / "data" / "decisions.csv"
     lines = decisions.read_text("utf-8").splitlines(keepends=True)
@@ -202,18 +235,264 @@ def test_dataset_counts_are_cached_by_content(tmp_path: Path) -> None:
     assert uncached.stdout == changed
 
 
-def test_conditions_are_kept_per_facts_and_as_of_date(tmp_path: Path) -> None:
-    """``applies_if`` values (errors included) are cached under the facts they can see."""
+def test_applies_if_follows_the_facts_on_warm_runs(tmp_path: Path) -> None:
+    """``applies_if`` values (errors included) are not cached: a changed fact is seen."""
     bundle = tmp_path / "bundle"
     shutil.copytree(ENGINE_BUNDLE, bundle)
     cache = tmp_path / "cache"
     edit_yaml(bundle / "bundle.yaml", lambda d: d["profile"].pop("automated_selection"))
     reports = [_check(bundle, cache)[1] for _ in range(2)]
     assert reports[0] == reports[1]
-    assert list(cache.glob("conditions-*.json"))
+    assert not list(cache.glob("conditions-*.json"))
     finding = _finding(reports[1], "TST.A.03")
     assert finding["status"] == "error" and "declare the facts" in finding["message"]["en"]
     edit_yaml(bundle / "bundle.yaml", lambda d: d["profile"].update(automated_selection=False))
     assert _finding(_check(bundle, cache)[1], "TST.A.03")["status"] == "not_applicable"
     edit_yaml(bundle / "bundle.yaml", lambda d: d["profile"].update(automated_selection=True))
     assert _finding(_check(bundle, cache)[1], "TST.A.03")["status"] != "not_applicable"
+
+
+# --- a cache that can never change a verdict -------------------------------------------------
+
+
+def _engine_copy(target: Path) -> Path:
+    """A private copy of the package with its data and the toeslagen example, run from
+    source (PYTHONPATH), so that the tests can edit code, schemas and catalogues."""
+    shutil.copytree(
+        ROOT / "engine" / "normenkader",
+        target / "engine" / "normenkader",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    shutil.copytree(ROOT / "norms", target / "norms")
+    shutil.copytree(ROOT / "evidence" / "schemas", target / "evidence" / "schemas")
+    shutil.copytree(EXAMPLES / "toeslagen", target / "bundle")
+    (target / "cache").mkdir(mode=0o700)
+    (target / "site").mkdir()
+    return target
+
+
+def _copy_env(copy: Path) -> dict[str, str]:
+    env = dict(os.environ, NORMENKADER_CACHE_DIR=str(copy / "cache"), NORMENKADER_NO_CACHE="")
+    # fake distributions first, then the copied package, then the real environment
+    env["PYTHONPATH"] = os.pathsep.join([str(copy / "site"), str(copy / "engine")])
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def _run_copy(copy: Path, *extra: str) -> tuple[int, str, str]:
+    command = [sys.executable, "-m", "normenkader", "check", "bundle", "--as-of", AS_OF]
+    command += ["--format", "json", *extra]
+    done = subprocess.run(
+        command, cwd=copy, env=_copy_env(copy), capture_output=True, text=True, timeout=180
+    )
+    assert done.returncode != 4, done.stderr  # never an internal error
+    return done.returncode, done.stdout, done.stderr
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert text.count(old) >= 1, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def _edit_code(copy: Path) -> None:
+    """A maintainer adds a rule to norm validation (the code review's E1)."""
+    _replace(
+        copy / "engine" / "normenkader" / "norms" / "compiled.py",
+        "    value = document.value\n    if not isinstance(value, dict):\n",
+        "    value = document.value\n"
+        "    if isinstance(value, dict) and value.get('severity') == 'blocker':\n"
+        "        return [f\"{document.where('/severity')}: blocker is no longer allowed\"]\n"
+        "    if not isinstance(value, dict):\n",
+    )
+
+
+def _edit_schema(copy: Path) -> None:
+    """A kind schema changes but keeps its size and modification time (the review's E2)."""
+    schema = copy / "evidence" / "schemas" / "kinds" / "problem-goal.schema.json"
+    before = schema.stat()
+    _replace(schema, '"maxLength": 5000', '"maxLength": 9   ')
+    os.utime(schema, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = schema.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+
+def _edit_catalogue(copy: Path) -> None:
+    catalogue = copy / "norms" / "catalogues" / "algoritmekader-v2.5.1.yaml"
+    _replace(catalogue, "en: Prohibited AI practices are not used", "en: No prohibited AI")
+
+
+def _edit_profile(copy: Path) -> None:
+    profile = copy / "norms" / "profiles" / "self-check.yaml"
+    _replace(profile, "exclude: {sets: [ITGC],", "exclude: {sets: [ITGC, GOV],")
+
+
+EDITS = {
+    "code": (_edit_code, ()),
+    "schema": (_edit_schema, ()),
+    "catalogue": (_edit_catalogue, ()),
+    "profile": (_edit_profile, ("--profile", "self-check")),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_a_warm_run_after_an_edit_equals_no_cache(tmp_path: Path, edit: str) -> None:
+    """Code, a schema (same size and mtime), a catalogue, a profile: once edited, the warm
+    run gives the bytes and exit code of ``--no-cache``, and they differ from before."""
+    change, extra = EDITS[edit]
+    copy = _engine_copy(tmp_path / "copy")
+    cold = _run_copy(copy, *extra)
+    assert _run_copy(copy, *extra) == cold  # warm
+    assert len(list((copy / "cache").iterdir())) >= 4
+    change(copy)
+    warm = _run_copy(copy, *extra)
+    uncached = _run_copy(copy, *extra, "--no-cache")
+    assert warm == uncached
+    assert warm != cold  # the edit matters, so a stale entry would have shown
+
+
+def test_a_dependency_version_is_part_of_every_key(tmp_path: Path) -> None:
+    """A different jsonschema-rs version, as importlib.metadata sees it, is a miss for
+    every family; the report is that of ``--no-cache``."""
+    copy = _engine_copy(tmp_path / "copy")
+    cold = _run_copy(copy)
+    entries = {p.name for p in (copy / "cache").iterdir()}
+    assert {name.split("-")[0] for name in entries} >= {"normset", "bundle", "rollup"}
+    dist = copy / "site" / "jsonschema_rs-99.0.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: jsonschema-rs\nVersion: 99.0.0\n\nfake\n", "utf-8"
+    )
+    seen = subprocess.run(
+        [sys.executable, "-c", "import importlib.metadata as m; print(m.version('jsonschema-rs'))"],
+        cwd=copy,
+        env=_copy_env(copy),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert seen.stdout.strip() == "99.0.0"
+    warm = _run_copy(copy)
+    assert warm == _run_copy(copy, "--no-cache") == cold
+    written = {p.name for p in (copy / "cache").iterdir()} - entries
+    assert {name.split("-")[0] for name in written} >= {"normset", "bundle", "rollup"}
+
+
+def test_dependency_versions_are_those_of_importlib_metadata() -> None:
+    from importlib import metadata
+
+    from normenkader import cache
+
+    versions = cache.dependency_versions()
+    assert set(versions) == set(cache.DEPENDENCIES)
+    for name, version in versions.items():
+        assert version == metadata.version(name)
+
+
+def test_a_planted_dataset_entry_is_a_miss(tmp_path: Path) -> None:
+    """The security review's poisoning: "TR" replaced by "NL" in the cached counts (with or
+    without a MAC made under another key) is not believed; the verdict stays ``fail``."""
+    cache = tmp_path / "cache"
+    args = ("check", EXAMPLES / "selectie-bias", "--only", "NK.DISC.06", "--as-of", AS_OF)
+    env = {"NORMENKADER_CACHE_DIR": str(cache)}
+    first = run_cli(*args, "--format", "json", env=env)
+    assert _finding(json.loads(first.stdout), "NK.DISC.06")["status"] == "fail"
+    entries = list(cache.glob("dataset-*.json"))
+    assert entries and all(b'"TR"' in entry.read_bytes() for entry in entries)
+    for entry in entries:
+        entry.write_bytes(entry.read_bytes().replace(b'"TR"', b'"NL"'))
+    edited = run_cli(*args, "--format", "json", env=env)
+    assert (edited.code, edited.stdout) == (first.code, first.stdout)
+    for entry in cache.glob("dataset-*.json"):  # authentic under a key that is not ours
+        _, _, payload = entry.read_bytes().partition(b"\n")
+        payload = payload.replace(b'"TR"', b'"NL"')
+        family, key = entry.stem.split("-", 1)
+        forged = hmac.new(b"k" * 32, f"{family}\0{key}\0".encode() + payload, hashlib.sha256)
+        entry.write_bytes(MAGIC + forged.hexdigest().encode() + b"\n" + payload)
+    planted = run_cli(*args, "--format", "json", env=env)
+    assert (planted.code, planted.stdout) == (first.code, first.stdout)
+
+
+def test_an_entry_that_is_a_fifo_or_a_huge_sparse_file_is_skipped(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    _, first = _check(ENGINE_BUNDLE, cache)
+    entries = sorted(cache.glob("*.json"))
+    assert entries
+    for index, entry in enumerate(entries):
+        entry.unlink()
+        if index % 2:
+            os.mkfifo(entry, 0o600)
+        else:
+            with entry.open("wb") as handle:
+                handle.truncate(8 << 30)  # 8 GiB, sparse
+    # run_cli's timeout turns a hang into a failure
+    _, second = _check(ENGINE_BUNDLE, cache)
+    assert second == first
+
+
+def test_the_key_is_private_and_outside_the_cache_folder(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    _check(ENGINE_BUNDLE, cache)
+    key = _key_file()
+    assert stat.S_ISREG(key.lstat().st_mode)
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key.parent.stat().st_mode) == 0o700
+    assert cache.resolve() not in key.resolve().parents
+    assert all(b"cache.key" not in p.name.encode() for p in cache.iterdir())
+    assert len(bytes.fromhex(key.read_text("ascii").strip())) == 32
+    # a cache folder that would hold the key is not used at all
+    inside = key.parent
+    _, report = _check(ENGINE_BUNDLE, inside)
+    assert sorted(p.name for p in inside.iterdir()) == ["cache.key"]
+    # a key readable by others turns the cache off instead of being believed
+    key.chmod(0o644)
+    other = tmp_path / "other-cache"
+    _, again = _check(ENGINE_BUNDLE, other)
+    assert again == report and (not other.exists() or not any(other.iterdir()))
+
+
+def test_jobs_that_share_a_cache_folder_share_a_secret(tmp_path: Path) -> None:
+    """CI: two jobs with their own homes use one restored cache folder only when both have
+    ``NORMENKADER_CACHE_SECRET``; without it each job's key disbelieves the other's."""
+    cache = tmp_path / "shared-cache"
+    secret = {"NORMENKADER_CACHE_SECRET": "s" * 40}
+
+    def job(name: str, env: dict[str, str]) -> tuple[str, set[str]]:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("XDG_CONFIG_HOME", str(tmp_path / name))
+            for variable, value in env.items():
+                patch.setenv(variable, value)
+            return _check_in_process(EXAMPLES / "toeslagen", cache)
+
+    report, loaded = job("job-1", secret)
+    assert "yaml" in loaded
+    assert job("job-2", secret) == (report, set())  # every entry believed
+    again, loaded_again = job("job-3", {})  # its own per-user key: every entry a miss
+    assert again == report and "yaml" in loaded_again
+    short = job("job-4", {"NORMENKADER_CACHE_SECRET": "short"})  # too weak: no cache
+    assert short[0] == report and "yaml" in short[1]
+
+
+def test_no_cache_and_disable_leave_the_environment_alone(tmp_path: Path) -> None:
+    """``--no-cache`` is scoped to its command; ``cache.disable()`` lasts for the process."""
+    script = (
+        "import os\n"
+        "from normenkader import cache\n"
+        "from normenkader.cli import main\n"
+        "try:\n"
+        f"    main(['check', {str(ENGINE_BUNDLE)!r}, '--norms', {str(ENGINE_NORMS)!r},\n"
+        f"          '--as-of', {AS_OF!r}, '--format', 'json', '--no-cache'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('|', os.environ.get('NORMENKADER_NO_CACHE'), cache.enabled())\n"
+        "cache.disable()\n"
+        "print('|', os.environ.get('NORMENKADER_NO_CACHE'), cache.enabled())\n"
+    )
+    env = dict(os.environ, NORMENKADER_CACHE_DIR=str(tmp_path / "cache"))
+    env.pop("NORMENKADER_NO_CACHE", None)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("|")]
+    assert lines == ["| None True", "| None False"], done.stderr
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").iterdir())
