@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 import select
 import signal
 import time
@@ -69,13 +68,22 @@ class BudgetExceeded(EvaluationError):
     """An expression or a check's output is over its budget; nothing was evaluated."""
 
 
-class _Abs(NamedTuple):
+class _Abs:
     """What is known of a value before evaluation: bounds, and maybe the values themselves."""
 
-    size: int  # upper bound: nodes plus string characters
-    length: int  # upper bound: elements of a list or map, characters of a string
-    values: list[Any] | None = None  # the possible concrete values, when known
-    elem: _Abs | None = None  # bound of each element, when computed
+    __slots__ = ("elem", "length", "size", "values")
+
+    def __init__(
+        self,
+        size: int,
+        length: int,
+        values: list[Any] | None = None,
+        elem: _Abs | None = None,
+    ) -> None:
+        self.size = size  # upper bound: nodes plus string characters
+        self.length = length  # upper bound: elements of a list or map, characters of a string
+        self.values = values  # the possible concrete values, when known
+        self.elem = elem  # bound of each element, when computed
 
 
 _SCALAR = _Abs(1, 1)
@@ -319,6 +327,8 @@ def evaluate(
 
 def _in_child(expression: Expression, context: Any, timeout: float) -> Any:
     """Evaluate in a forked child killed after ``timeout`` seconds (no static bound)."""
+    import pickle  # stdlib, but only this rare path needs it (check start-up is measured)
+
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child

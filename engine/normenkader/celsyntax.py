@@ -16,69 +16,107 @@ expression as one whose cost cannot be bounded statically.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+
+
+class _Node:
+    """A node of the syntax tree (plain slotted classes: cheap to define at import)."""
+
+    __slots__ = ()
 
 
 class CelParseError(ValueError):
     """The expression is outside the CEL subset this parser understands."""
 
 
-class Lit(NamedTuple):
-    value: object
-    size: int  # length of a string or bytes literal, else 1
+class Lit(_Node):
+    __slots__ = ("size", "value")
+
+    def __init__(self, value: object, size: int) -> None:
+        self.value = value
+        self.size = size  # length of a string or bytes literal, else 1
 
 
-class Ident(NamedTuple):
-    name: str
+class Ident(_Node):
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
 
 
-class Select(NamedTuple):
-    operand: Node
-    field: str
-    test: bool = False  # has(operand.field)
+class Select(_Node):
+    __slots__ = ("field", "operand", "test")
+
+    def __init__(self, operand: Node, field: str, test: bool = False) -> None:
+        self.operand = operand
+        self.field = field
+        self.test = test  # has(operand.field)
 
 
-class Index(NamedTuple):
-    operand: Node
-    key: Node
+class Index(_Node):
+    __slots__ = ("key", "operand")
+
+    def __init__(self, operand: Node, key: Node) -> None:
+        self.operand = operand
+        self.key = key
 
 
-class Call(NamedTuple):
-    function: str
-    target: Node | None
-    args: tuple[Node, ...]
+class Call(_Node):
+    __slots__ = ("args", "function", "target")
+
+    def __init__(self, function: str, target: Node | None, args: tuple[Node, ...]) -> None:
+        self.function = function
+        self.target = target
+        self.args = args
 
 
-class Comprehension(NamedTuple):
-    macro: str  # all | exists | exists_one | map | filter
-    range: Node
-    var: str
-    body: tuple[Node, ...]  # map: (filter, transform) or (transform,); others: (predicate,)
+class Comprehension(_Node):
+    __slots__ = ("body", "macro", "range", "var")
+
+    def __init__(self, macro: str, range: Node, var: str, body: tuple[Node, ...]) -> None:
+        self.macro = macro  # all | exists | exists_one | map | filter
+        self.range = range
+        self.var = var
+        self.body = body  # map: (filter, transform) or (transform,); others: (predicate,)
 
 
-class ListLit(NamedTuple):
-    items: tuple[Node, ...]
+class ListLit(_Node):
+    __slots__ = ("items",)
+
+    def __init__(self, items: tuple[Node, ...]) -> None:
+        self.items = items
 
 
-class MapLit(NamedTuple):
-    entries: tuple[tuple[Node, Node], ...]
+class MapLit(_Node):
+    __slots__ = ("entries",)
+
+    def __init__(self, entries: tuple[tuple[Node, Node], ...]) -> None:
+        self.entries = entries
 
 
-class Unary(NamedTuple):
-    op: str
-    operand: Node
+class Unary(_Node):
+    __slots__ = ("op", "operand")
+
+    def __init__(self, op: str, operand: Node) -> None:
+        self.op = op
+        self.operand = operand
 
 
-class Binary(NamedTuple):
-    op: str
-    left: Node
-    right: Node
+class Binary(_Node):
+    __slots__ = ("left", "op", "right")
+
+    def __init__(self, op: str, left: Node, right: Node) -> None:
+        self.op = op
+        self.left = left
+        self.right = right
 
 
-class Cond(NamedTuple):
-    test: Node
-    then: Node
-    otherwise: Node
+class Cond(_Node):
+    __slots__ = ("otherwise", "test", "then")
+
+    def __init__(self, test: Node, then: Node, otherwise: Node) -> None:
+        self.test = test
+        self.then = then
+        self.otherwise = otherwise
 
 
 Node = (
@@ -100,9 +138,8 @@ _TOKEN = re.compile(
 )
 
 
-class _Token(NamedTuple):
-    kind: str  # string | number | ident | op | end
-    text: str
+#: (kind, text); kind is string | number | ident | op | end
+_Token = tuple[str, str]
 
 
 def tokenize(source: str) -> list[_Token]:
@@ -115,9 +152,9 @@ def tokenize(source: str) -> list[_Token]:
             raise CelParseError(f"unexpected character {source[position]!r} at {position + 1}")
         kind = match.lastgroup or ""
         if kind != "space":
-            tokens.append(_Token(kind, match.group()))
+            tokens.append((kind, match.group()))
         position = match.end()
-    tokens.append(_Token("end", ""))
+    tokens.append(("end", ""))
     return tokens
 
 
@@ -146,14 +183,14 @@ class _Parser:
 
     def accept(self, text: str) -> bool:
         token = self.peek()
-        if token.kind in ("op", "ident") and token.text == text:
+        if token[0] in ("op", "ident") and token[1] == text:
             self.at += 1
             return True
         return False
 
     def expect(self, text: str) -> None:
         if not self.accept(text):
-            raise CelParseError(f"expected {text!r}, found {self.peek().text or 'end'!r}")
+            raise CelParseError(f"expected {text!r}, found {self.peek()[1] or 'end'!r}")
 
     def expression(self) -> Node:
         self.depth += 1
@@ -174,9 +211,9 @@ class _Parser:
         left = self.binary(level + 1)
         while True:
             token = self.peek()
-            if token.kind in ("op", "ident") and token.text in _BINARY[level]:
+            if token[0] in ("op", "ident") and token[1] in _BINARY[level]:
                 self.take()
-                left = Binary(token.text, left, self.binary(level + 1))
+                left = Binary(token[1], left, self.binary(level + 1))
             else:
                 return left
 
@@ -192,12 +229,12 @@ class _Parser:
         while True:
             if self.accept("."):
                 name = self.take()
-                if name.kind != "ident":
-                    raise CelParseError(f"expected a field name, found {name.text!r}")
+                if name[0] != "ident":
+                    raise CelParseError(f"expected a field name, found {name[1]!r}")
                 if self.accept("("):
-                    node = self.method(node, name.text, self.arguments(")"))
+                    node = self.method(node, name[1], self.arguments(")"))
                 else:
-                    node = Select(node, name.text)
+                    node = Select(node, name[1])
             elif self.accept("["):
                 index = self.expression()
                 self.expect("]")
@@ -227,40 +264,40 @@ class _Parser:
 
     def primary(self) -> Node:
         token = self.take()
-        if token.kind == "number":
-            return Lit(_number(token.text), 1)
-        if token.kind == "string":
-            text = _unquote(token.text.lstrip("rRbB"))
+        if token[0] == "number":
+            return Lit(_number(token[1]), 1)
+        if token[0] == "string":
+            text = _unquote(token[1].lstrip("rRbB"))
             return Lit(text, max(1, len(text)))
-        if token.kind == "ident":
-            if token.text in ("true", "false"):
-                return Lit(token.text == "true", 1)
-            if token.text == "null":
+        if token[0] == "ident":
+            if token[1] in ("true", "false"):
+                return Lit(token[1] == "true", 1)
+            if token[1] == "null":
                 return Lit(None, 1)
-            if token.text == "in":
+            if token[1] == "in":
                 raise CelParseError("unexpected 'in'")
             if self.accept("("):
                 args = self.arguments(")")
-                if token.text == "has":
+                if token[1] == "has":
                     if len(args) != 1 or not isinstance(args[0], Select):
                         raise CelParseError("has() takes one field selection")
-                    return args[0]._replace(test=True)
-                return Call(token.text, None, args)
-            if self.peek().text == "{" and token.text[:1].isupper():
+                    return Select(args[0].operand, args[0].field, True)
+                return Call(token[1], None, args)
+            if self.peek()[1] == "{" and token[1][:1].isupper():
                 raise CelParseError("message construction is not supported")
-            return Ident(token.text)
-        if token.kind == "op":
-            if token.text == "(":
+            return Ident(token[1])
+        if token[0] == "op":
+            if token[1] == "(":
                 inner = self.expression()
                 self.expect(")")
                 return inner
-            if token.text == "[":
+            if token[1] == "[":
                 return ListLit(self.arguments("]"))
-            if token.text == "{":
+            if token[1] == "{":
                 return MapLit(self.entries())
-            if token.text == "." and self.peek().kind == "ident":
-                return Ident(self.take().text)  # leading dot: root-scoped name
-        raise CelParseError(f"unexpected {token.text or 'end'!r}")
+            if token[1] == "." and self.peek()[0] == "ident":
+                return Ident(self.take()[1])  # leading dot: root-scoped name
+        raise CelParseError(f"unexpected {token[1] or 'end'!r}")
 
     def entries(self) -> tuple[tuple[Node, Node], ...]:
         entries: list[tuple[Node, Node]] = []
@@ -290,8 +327,8 @@ def parse(source: str) -> Node:
     """The syntax tree of a CEL expression; raises ``CelParseError``."""
     parser = _Parser(source)
     node = parser.expression()
-    if parser.peek().kind != "end":
-        raise CelParseError(f"unexpected {parser.peek().text!r} after the expression")
+    if parser.peek()[0] != "end":
+        raise CelParseError(f"unexpected {parser.peek()[1]!r} after the expression")
     return node
 
 

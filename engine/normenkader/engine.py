@@ -444,6 +444,7 @@ def _checks(run: _NormRun) -> Finding:
         params=norm.params,
         base=run.scope.base,
         cel_values=run.scope.cel_values,
+        answered=run.answers,
         trusted_keys=run.options.trusted_keys,
     )
     results = [

@@ -33,6 +33,8 @@ class NormContext(Record):
     cel_values: dict[str, Any]
     #: keys of ``--trusted-keys`` (``evidence.signing.TrustedKey``); None: none were given
     trusted_keys: tuple[Any, ...] | None = None
+    #: for a norm that answers others: their statuses (CEL ``answered``), by norm id
+    answered: dict[str, str] = field(default_factory=dict)
     _context: Any = field(default=None, repr=False)
     _variables: dict[str, Any] | None = field(default=None, repr=False)
 
@@ -68,6 +70,7 @@ class NormContext(Record):
             variables[name] = self.cel_values[item.id]
             entries[name] = entry_value(item)
         variables["evidence"] = entries
+        variables["answered"] = dict(self.answered)
         return variables
 
 

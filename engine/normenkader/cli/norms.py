@@ -88,7 +88,8 @@ def explain(norm_id: str, lang: str, norm_paths: tuple[Path, ...]) -> None:
     out.append(f"  {'controles' if nl else 'checks'}:")
     for config in norm.check_configs:
         detail = getattr(config, "expr", None) or getattr(config, "evidence", None) or ""
-        out.append(f"    - {config.kind}: {detail}")
+        attested = " [attested]" if getattr(config, "attested", False) else ""
+        out.append(f"    - {config.kind}: {detail}{attested}")
     if norm.review:
         out.append(f"  {'oordeel toezichthouder nodig' if nl else 'needs a supervisor judgement'}")
     direct = ", ".join(norm.requires) or "-"
@@ -100,6 +101,11 @@ def explain(norm_id: str, lang: str, norm_paths: tuple[Path, ...]) -> None:
     out.append(
         f"  {'afhankelijk (alle)' if nl else 'dependants (all)'}: "
         f"{', '.join(dependants(norm_set, norm.id)) or '-'}"
+    )
+    out.append(f"  {'beantwoordt' if nl else 'answers'}: {', '.join(norm.answers) or '-'}")
+    out.append(
+        f"  {'beantwoord door' if nl else 'answered by'}: "
+        f"{', '.join(norm_set.answered_by(norm.id)) or '-'}"
     )
     out.append(f"  {'bestand' if nl else 'file'}: {norm.source}")
     click.echo("\n".join(out))

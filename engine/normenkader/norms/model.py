@@ -19,7 +19,9 @@ NORM_ID = r"^[A-Z][A-Z0-9]*\.[A-Z][A-Z0-9]*\.[0-9]{2,3}$"
 NAME = r"^[a-z][a-z0-9_]{0,63}$"
 PERIOD = r"^P(?:\d{1,4}Y)?(?:\d{1,5}M)?(?:\d{1,5}W)?(?:\d{1,6}D)?$"
 DATE = r"^\d{4}-\d{2}-\d{2}$"
-RESERVED_NAMES = frozenset({"profile", "system", "bundle", "as_of", "params", "evidence"})
+RESERVED_NAMES = frozenset(
+    {"profile", "system", "bundle", "as_of", "params", "evidence", "answered"}
+)
 
 
 class _Strict(BaseModel):

@@ -100,6 +100,28 @@ LABELS: dict[str, dict[str, str]] = {
     "compliant": {"nl": "Geen afwijkingen", "en": "No non-compliance"},
     "non_compliant": {"nl": "Afwijkingen gevonden", "en": "Non-compliance found"},
     "incomplete": {"nl": "Evaluatie onvolledig", "en": "Evaluation incomplete"},
+    "answers": {"nl": "Beantwoordt", "en": "Answers"},
+    "answered_by": {"nl": "Beantwoord door", "en": "Answered by"},
+    "attested_pass": {
+        "nl": "waarvan verklaard door de organisatie",
+        "en": "of which attested by the organisation",
+    },
+    "attested_note": {
+        "nl": "Deze norm voldoet alleen op grond van wat de organisatie over zichzelf verklaart "
+        "(controles met attested: true); het bewijs is daarop niet onafhankelijk getoetst.",
+        "en": "This norm passes only on what the organisation states about itself (checks "
+        "marked attested: true); the evidence has not independently verified it.",
+    },
+    "attested_check": {
+        "nl": "berust alleen op de verklaring van de organisatie",
+        "en": "rests only on the organisation's own statement",
+    },
+    "answer_edge": {
+        "nl": "Een gestippelde blauwe pijl loopt van een bevinding naar de norm die haar "
+        "beantwoordt (rechtvaardiging, herstel of mitigatie); de bevinding zelf blijft staan.",
+        "en": "A dotted blue arrow runs from a finding to the norm that answers it "
+        "(justification, remedy or mitigation); the finding itself stands.",
+    },
 }
 
 STATUS_LABELS: dict[str, dict[str, str]] = {
@@ -115,6 +137,12 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
     "satisfied": {"nl": "vervuld", "en": "satisfied"},
     "not_satisfied": {"nl": "niet vervuld", "en": "not satisfied"},
     "open": {"nl": "open", "en": "open"},
+}
+
+#: A pass that rests only on the organisation's own statement is never shown as a plain pass.
+ATTESTED_PASS_LABEL: dict[str, str] = {
+    "nl": "voldoet (verklaard door de organisatie)",
+    "en": "pass (attested by the organisation)",
 }
 
 SEVERITY_LABELS: dict[str, dict[str, str]] = {
@@ -150,6 +178,27 @@ def label(key: str, lang: str) -> str:
 
 def status_label(status: str, lang: str) -> str:
     return STATUS_LABELS.get(status, {}).get(lang, status)
+
+
+def finding_status_label(finding: Finding, lang: str) -> str:
+    """The status of a finding as shown to a reader: an attested pass says so."""
+    if finding.attested_pass:
+        return ATTESTED_PASS_LABEL[lang]
+    return status_label(finding.status.value, lang)
+
+
+def answer_links(finding: Finding, lang: str) -> list[str]:
+    """``Answers NK.X.01 (fail)`` and ``Answered by NK.X.02 (review)`` lines, if any."""
+    lines: list[str] = []
+    if finding.answers:
+        shown = ", ".join(f"{n} ({status_label(s, lang)})" for n, s in finding.answers.items())
+        lines.append(f"{label('answers', lang)}: {shown}")
+    if finding.answered_by:
+        shown = ", ".join(
+            f"{link['norm']} ({status_label(link['status'], lang)})" for link in finding.answered_by
+        )
+        lines.append(f"{label('answered_by', lang)}: {shown}")
+    return lines
 
 
 def ordered(findings: list[Finding]) -> list[Finding]:

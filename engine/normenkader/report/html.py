@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 
 from ..results import LETS_DEPENDANTS_RUN, SEVERITIES, STATUS_ORDER, Finding, Result, Status
 from ._shared import (
+    ATTESTED_PASS_LABEL,
     LABELS,
     SEVERITY_LABELS,
     STATUS_LABELS,
@@ -54,6 +55,7 @@ class Node:
 class Edge:
     path: str
     blocking: bool
+    answer: bool = False  # from an answered norm to the norm that answers it
 
 
 @dataclass
@@ -68,8 +70,16 @@ class Graph:
 def layout(findings: list[Finding], lang: str) -> Graph:
     """Layered left-to-right layout of the evaluated norms that have dependencies."""
     by_id = {f.norm_id: f for f in findings}
+    answered: dict[str, set[str]] = {
+        f.norm_id: {link["norm"] for link in f.answered_by if link["norm"] in by_id}
+        for f in findings
+    }
     preds: dict[str, list[str]] = {
-        f.norm_id: sorted(p for p in f.prerequisites if p in by_id) for f in findings
+        f.norm_id: sorted(
+            {p for p in f.prerequisites if p in by_id}
+            | {a for a, answerers in answered.items() if f.norm_id in answerers}
+        )
+        for f in findings
     }
     linked = {n for n, ps in preds.items() if ps} | {p for ps in preds.values() for p in ps}
     standalone = [by_id[n] for n in sorted(by_id) if n not in linked]
@@ -133,7 +143,8 @@ def layout(findings: list[Finding], lang: str) -> Graph:
                 finding.status is Status.BLOCKED
                 and Status(by_id[prerequisite].status) not in LETS_DEPENDANTS_RUN
             )
-            edges.append(Edge(f"M{x1},{y1} C{mid},{y1} {mid},{y2} {x2},{y2}", blocking))
+            answer = norm_id in answered[prerequisite]
+            edges.append(Edge(f"M{x1},{y1} C{mid},{y1} {mid},{y2} {x2},{y2}", blocking, answer))
     edges.sort(key=lambda e: e.blocking)  # blocking edges on top
     width = PAD * 2 + (max(layer.values(), default=0) + 1) * (NODE_W + GAP_X) - GAP_X
     rows = max((len(c) for c in columns.values()), default=0)
@@ -279,10 +290,33 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+def _pairs_together(findings: list[Finding]) -> list[Finding]:
+    """Display order with each answering norm right after the (first) norm it answers."""
+    by_id = {f.norm_id: f for f in findings}
+    follows: dict[str, list[Finding]] = {}
+    placed: set[str] = set()
+    for finding in findings:
+        for answered in finding.answers:
+            if answered in by_id and finding.norm_id not in placed:
+                follows.setdefault(answered, []).append(finding)
+                placed.add(finding.norm_id)
+    out: list[Finding] = []
+
+    def emit(finding: Finding) -> None:
+        out.append(finding)
+        for follower in follows.get(finding.norm_id, []):
+            emit(follower)
+
+    for finding in findings:
+        if finding.norm_id not in placed:
+            emit(finding)
+    return out
+
+
 def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None) -> str:
     """The whole report as one HTML document."""
     lang = check_lang(lang)
-    findings = ordered(result.findings)
+    findings = _pairs_together(ordered(result.findings))
     summary = result.summary()
     norms = {f.norm_id: norm_of(norm_set, f.norm_id) for f in findings}
     states = ("satisfied", "not_satisfied", "open", "not_applicable")
@@ -310,5 +344,6 @@ def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None)
         "S": {key: value[lang] for key, value in STATUS_LABELS.items()},
         "SEV": {key: value[lang] for key, value in SEVERITY_LABELS.items()},
         "pick": lambda text: pick(text, lang),
+        "attested_label": ATTESTED_PASS_LABEL[lang],
     }
     return _environment().get_template("report.html.j2").render(context)

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
 from ..results import Finding, Result, Status
-from ._shared import FAILING, check_lang, pick, status_label
+from ._shared import FAILING, answer_links, check_lang, finding_status_label, pick
 
 if TYPE_CHECKING:
     from ..norms.compiled import NormSet
@@ -38,6 +38,7 @@ def _detail(finding: Finding, lang: str) -> str:
         lines.append("legal basis: " + "; ".join(finding.legal_basis))
     if finding.root_causes:
         lines.append("root cause: " + ", ".join(finding.root_causes))
+    lines.extend(answer_links(finding, lang))
     for use in finding.evidence:
         where = f"{use.path} sha256:{use.sha256}" if use.path else "absent"
         lines.append(
@@ -102,8 +103,14 @@ def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None)
                 ("severity", finding.severity),
             ):
                 ET.SubElement(props, "property", {"name": key, "value": text})
+            if finding.attested:
+                ET.SubElement(props, "property", {"name": "attested", "value": "true"})
+            for key, block in (("waiver", finding.waiver), ("judgement", finding.judgement)):
+                if block and "signed" in block:
+                    signed = "true" if block["signed"] else "false"
+                    ET.SubElement(props, "property", {"name": f"{key}_signed", "value": signed})
             message = _clean(
-                f"{status_label(finding.status.value, lang)}: {pick(finding.message, lang)}"
+                f"{finding_status_label(finding, lang)}: {pick(finding.message, lang)}"
             )
             if finding.status in FAILING:
                 failure = ET.SubElement(
@@ -122,7 +129,11 @@ def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None)
                     f"waived ({finding.original_status.value if finding.original_status else ''})"
                     f" by waiver {waiver.get('id')}, approved by {waiver.get('approver')} until "
                     f"{waiver.get('expires')}: {waiver.get('justification')}"
+                    + (" [unsigned]" if waiver.get("signed") is False else "")
                 )
+            elif finding.attested_pass or finding.answers or finding.answered_by:
+                out = ET.SubElement(case, "system-out")
+                out.text = _clean("\n".join([message, *answer_links(finding, lang)]))
     for name, total in totals.items():
         root.set(name, str(total))
     ET.indent(root)

@@ -12,10 +12,13 @@ from typing import TYPE_CHECKING
 
 from ..results import STATUS_ORDER, Finding, Result, Status
 from ._shared import (
+    ATTESTED_PASS_LABEL,
     FAILING,
     LABELS,
     SEVERITY_LABELS,
+    answer_links,
     check_lang,
+    finding_status_label,
     ordered,
     pick,
     status_label,
@@ -57,8 +60,10 @@ def _row(finding: Finding, lang: str) -> str:
     severity = SEVERITY_LABELS.get(finding.severity, {}).get(lang, finding.severity)
     if finding.root_causes:
         cause = " ← " + ", ".join(code(c) for c in finding.root_causes)
+    for line in answer_links(finding, lang):
+        cause += f" · {escape(line)}"
     return (
-        f"| {ICONS.get(finding.status.value, '')} {status_label(finding.status.value, lang)} "
+        f"| {ICONS.get(finding.status.value, '')} {finding_status_label(finding, lang)} "
         f"| `{finding.norm_id}` | {severity} "
         f"| {escape(pick(finding.title, lang))} | {escape(pick(finding.message, lang))}{cause} |"
     )
@@ -82,6 +87,14 @@ def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None)
         "| " + " | ".join(str(summary["by_status"][s.value]) for s in STATUS_ORDER) + " |",
         "",
     ]
+    attested = [f for f in ordered(result.findings) if f.attested_pass]
+    if attested:
+        lines += [
+            f"{ICONS['pass']} **{ATTESTED_PASS_LABEL[lang]}**: {len(attested)} "
+            f"({LABELS['attested_pass'][lang]} {summary['by_status']['pass']}): "
+            + ", ".join(code(f.norm_id) for f in attested[:MAX_ROWS]),
+            "",
+        ]
     attention = [f for f in ordered(result.findings) if f.status in (*FAILING, Status.ERROR)]
     columns = (
         f"| {LABELS['status'][lang]} | Norm | {LABELS['severity'][lang]} | "
@@ -112,8 +125,19 @@ def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None)
                     f"- {code(f.norm_id)}: {escape(w.get('id'))}, "
                     f"{LABELS['approver'][lang].lower()} {escape(w.get('approver'))}, "
                     f"{LABELS['until'][lang]} {escape(w.get('expires'))}"
+                    + (" **(unsigned)**" if w.get("signed") is False else "")
                 )
         lines += ["", "</details>", ""]
+    unsigned = [f for f in ordered(result.findings) if (f.judgement or {}).get("signed") is False]
+    if unsigned:
+        lines += [
+            "**Unsigned judgements** (the assessor is a name, not a key): "
+            + ", ".join(
+                f"{code(f.norm_id)} {escape((f.judgement or {}).get('verdict'))}"
+                for f in unsigned[:MAX_ROWS]
+            ),
+            "",
+        ]
     if result.notices:
         lines += [f"### {LABELS['notices'][lang]}", ""]
         lines += [

@@ -20,7 +20,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ..results import Finding, Result, Status
-from ._shared import check_lang, pick, result_key, stable_uuid
+from ._shared import ATTESTED_PASS_LABEL, check_lang, pick, result_key, stable_uuid
 
 if TYPE_CHECKING:
     from ..norms.compiled import NormSet
@@ -92,15 +92,27 @@ def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None)
         }
         if finding.original_status is not None:
             item["props"].append(_prop("original-status", finding.original_status.value))
+        if finding.attested:
+            item["props"].append(_prop("attested", "true"))
+        if finding.attested_pass:
+            item["description"] = f"{ATTESTED_PASS_LABEL[lang]}: {item['description']}"
+        for answered, status in finding.answers.items():
+            item["props"].append(_prop("answers", f"{answered} {status}"))
+        for link in finding.answered_by:
+            item["props"].append(_prop("answered-by", f"{link['norm']} {link['status']}"))
         if finding.waiver:
             risk = _waiver_risk(finding, key, lang, related)
             risks.append(risk)
             item["related-risks"] = [{"risk-uuid": risk["uuid"]}]
         if finding.judgement:
             judgement = finding.judgement
+            if "signed" in judgement:
+                signed = "true" if judgement["signed"] else "false"
+                item["props"].append(_prop("judgement-signed", signed))
             item["remarks"] = (
                 f"judgement: {judgement.get('verdict')} by {judgement.get('assessor')} on "
                 f"{judgement.get('date')}"
+                + ("" if judgement.get("signed", True) else " (unsigned: a name, not a key)")
                 + (" (lapsed: evidence changed)" if judgement.get("lapsed") else "")
                 + f"; {judgement.get('note', '')}"
             )
@@ -149,7 +161,8 @@ def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None)
                     "uuid": stable_uuid(key, "result"),
                     "title": _one_line(f"Evaluation of bundle {bundle_id} at {result.as_of}"),
                     "description": "Counts by status: "
-                    + ", ".join(f"{k}={v}" for k, v in summary["by_status"].items()),
+                    + ", ".join(f"{k}={v}" for k, v in summary["by_status"].items())
+                    + f"; passes attested by the organisation={summary['attested_pass']}",
                     "start": _stamp(result.as_of),
                     "end": _stamp(result.as_of),
                     "reviewed-controls": {
@@ -238,6 +251,8 @@ def _waiver_risk(finding: Finding, key: str, lang: str, related: list[str]) -> d
         for name in ("id", "author", "approver", "issued", "expires")
         if waiver.get(name)
     ]
+    if "signed" in waiver:
+        props.append(_prop("signed", "true" if waiver["signed"] else "false"))
     return {
         "uuid": stable_uuid(key, "risk", finding.norm_id, str(waiver.get("id"))),
         "title": _one_line(f"Waiver {waiver.get('id')} for {finding.norm_id}"),

@@ -16,7 +16,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ..results import Finding, Result, Status
-from ._shared import check_lang, norm_of, pick, status_label
+from ._shared import answer_links, check_lang, finding_status_label, norm_of, pick
 
 if TYPE_CHECKING:
     from ..norms.compiled import NormSet
@@ -107,7 +107,9 @@ def _locations(finding: Finding) -> list[dict[str, Any]]:
 def _result(finding: Finding, index: int, result: Result, lang: str) -> dict[str, Any]:
     kind = KINDS[finding.status]
     level = LEVELS.get(finding.severity, "warning") if kind == "fail" else "none"
-    text = f"{status_label(finding.status.value, lang)}: {pick(finding.message, lang)}"
+    text = f"{finding_status_label(finding, lang)}: {pick(finding.message, lang)}"
+    for line in answer_links(finding, lang):
+        text += f" [{line}]"
     system = str((result.bundle.get("system") or {}).get("register_id") or result.bundle.get("id"))
     fingerprint = hashlib.sha256(f"{system}\x1f{finding.norm_id}".encode()).hexdigest()
     item: dict[str, Any] = {
@@ -131,6 +133,12 @@ def _result(finding: Finding, index: int, result: Result, lang: str) -> dict[str
     }
     if finding.root_causes:
         item["properties"]["root_causes"] = finding.root_causes
+    if finding.attested:
+        item["properties"]["attested"] = True  # rests on the organisation's own statement
+    if finding.answers:
+        item["properties"]["answers"] = finding.answers
+    if finding.answered_by:
+        item["properties"]["answered_by"] = finding.answered_by
     if finding.original_status is not None:
         item["properties"]["original_status"] = finding.original_status.value
     if finding.waiver:
@@ -143,7 +151,7 @@ def _result(finding: Finding, index: int, result: Result, lang: str) -> dict[str
                 # differently; an absent status means accepted
                 "properties": {
                     key: waiver.get(key)
-                    for key in ("id", "author", "approver", "issued", "expires", "scope")
+                    for key in ("id", "author", "approver", "issued", "expires", "scope", "signed")
                 },
             }
         ]

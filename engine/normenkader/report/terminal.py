@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..results import SEVERITIES, STATUS_ORDER, Finding, Status
 from ..textsafe import visible
+from ._shared import ATTESTED_PASS_LABEL, answer_links
 
 if TYPE_CHECKING:
     from ..norms.compiled import NormSet
@@ -80,6 +81,7 @@ def _blocked_by_root(findings: list[Finding]) -> dict[str, list[str]]:
 
 def _detail_lines(finding: Finding, lang: str, words: dict[str, str]) -> list[str]:
     lines = [finding.message.get(lang, finding.message.get("en", ""))]
+    lines.extend(answer_links(finding, lang))
     for check in finding.checks:
         offending = check.values.get("offending")
         if check.status in (Status.FAIL, Status.REVIEW) and offending not in (None, [], {}):
@@ -93,6 +95,53 @@ def _detail_lines(finding: Finding, lang: str, words: dict[str, str]) -> list[st
     if finding.waiver:
         lines.append(f"{words['waived']}: {_short(finding.waiver)}")
     return [visible(line) for line in lines]
+
+
+UNSIGNED = {
+    "en": (
+        "UNSIGNED waivers and judgements (who approved or judged is a name, not a key)",
+        "waiver",
+        "judgement",
+        "by",
+        "approved by",
+    ),
+    "nl": (
+        "NIET ONDERTEKENDE ontheffingen en oordelen (wie goedkeurde of oordeelde is een "
+        "naam, geen sleutel)",
+        "ontheffing",
+        "oordeel",
+        "door",
+        "goedgekeurd door",
+    ),
+}
+
+
+def _unsigned_lines(result: Result, lang: str) -> list[str]:
+    """Every unsigned waiver and judgement that decided a finding, marked as such."""
+    heading, waiver, judgement, by, approved = UNSIGNED[lang]
+    lines: list[str] = []
+    for finding in result.findings:
+        if finding.waiver and finding.waiver.get("signed") is False:
+            w = finding.waiver
+            lines.append(
+                f"  {finding.norm_id} {waiver} {w.get('id')} [unsigned]: {by} {w.get('author')},"
+                f" {approved} {w.get('approver')}"
+            )
+        if finding.judgement and finding.judgement.get("signed") is False:
+            j = finding.judgement
+            lines.append(
+                f"  {finding.norm_id} {judgement} {j.get('verdict')} [unsigned]: {by}"
+                f" {j.get('assessor')} ({j.get('date')})"
+            )
+    return [visible(line) for line in ([heading + ":", *lines] if lines else [])]
+
+
+def _attested_lines(result: Result, lang: str) -> list[str]:
+    """Passes that rest on the organisation's own statement, never shown as plain passes."""
+    attested = sorted(f.norm_id for f in result.findings if f.attested_pass)
+    if not attested:
+        return []
+    return [visible(f"{ATTESTED_PASS_LABEL[lang]}: {len(attested)}: {', '.join(attested)}")]
 
 
 def _short(value: Any, width: int = 160) -> str:
@@ -148,6 +197,7 @@ def _render_plain(result: Result, lang: str) -> str:
         f"{words['total']:<{width}}  "
         + "  ".join(f"{summary['by_status'][s]:>7}" for s in statuses)
     )
+    out.extend(_attested_lines(result, lang))
     out.append("")
     groups = _blocked_by_root(result.findings)
     action = [f for f in result.findings if f.status in ACTION]
@@ -171,6 +221,7 @@ def _render_plain(result: Result, lang: str) -> str:
     blocked = [f.norm_id for f in result.findings if f.status is Status.BLOCKED]
     if blocked:
         out.append(f"  BLOCKED  {len(blocked)}: {', '.join(blocked)}")
+    out.extend(_unsigned_lines(result, lang))
     return "\n".join(out) + "\n"
 
 
@@ -196,6 +247,8 @@ def _render_rich(result: Result, lang: str) -> str:
         table.add_row(name, *(str(counts[s] or "") for s in statuses))
     table.add_row(words["total"], *(str(summary["by_status"][s]) for s in statuses), style="bold")
     console.print(table)
+    for line in _attested_lines(result, lang):
+        console.print(Text(line, style="green"))
     groups = _blocked_by_root(result.findings)
     action = [f for f in result.findings if f.status in ACTION]
     action.sort(key=lambda f: (SEVERITIES.index(f.severity), ACTION.index(f.status), f.norm_id))
@@ -221,4 +274,6 @@ def _render_rich(result: Result, lang: str) -> str:
     blocked = [f.norm_id for f in result.findings if f.status is Status.BLOCKED]
     if blocked:
         console.print(Text(f"  BLOCKED  {len(blocked)}: {', '.join(blocked)}", style="magenta"))
+    for line in _unsigned_lines(result, lang):
+        console.print(Text(line, style="yellow"))
     return buffer.getvalue()
