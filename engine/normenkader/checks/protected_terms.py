@@ -147,7 +147,7 @@ def _space(match: re.Match[str]) -> str:
     return " ".join(g for g in match.groups() if g)
 
 
-def _pattern(source: str) -> Pattern:
+def compile_pattern(source: str) -> Pattern:
     words: list[tuple[str, str]] = []
     for word in source.split():
         if word.startswith("*") and word.endswith("*") and len(word) > 2:
@@ -192,7 +192,7 @@ def _parse_terms(data: bytes, source: str) -> TermList:
         scope = str(entry.get("in", "all"))
         if strength not in ("strong", "weak") or scope not in ("names", "text", "all"):
             raise ValueError(f"{source}: bad strength or scope for {ground}")
-        terms.extend(Term(ground, strength, scope, _pattern(p)) for p in entry["patterns"])
+        terms.extend(Term(ground, strength, scope, compile_pattern(p)) for p in entry["patterns"])
     exact: dict[str, list[Term]] = {}
     prefix: dict[str, list[Term]] = {}
     contains: list[Term] = []
@@ -205,7 +205,7 @@ def _parse_terms(data: bytes, source: str) -> TermList:
             target.setdefault(text, []).append(term)
     special = {str(k): str(v) for k, v in (raw.get("special_categories") or {}).items()}
     excluded = {
-        str(g): tuple(_pattern(p) for p in phrases)
+        str(g): tuple(compile_pattern(p) for p in phrases)
         for g, phrases in (raw.get("not_a_ground") or {}).items()
     }
     return TermList(
