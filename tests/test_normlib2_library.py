@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NORMS = ROOT / "norms"
 SETS = ("prf", "mod", "itgc", "tr", "fria", "aia")
 EXPECTED_IDS = (
-    [f"NK.PRF.{n:02d}" for n in range(1, 4)]
+    [f"NK.PRF.{n:02d}" for n in range(1, 5)]
     + [f"NK.MOD.{n:02d}" for n in range(1, 9)]
     + [f"NK.ITGC.{n:02d}" for n in range(1, 9)]
     + [f"NK.TR.{n:02d}" for n in range(1, 5)]
