@@ -11,7 +11,9 @@ Also measured, because they are what a first run pays:
 * new bundle: the norm-set cache is warm but this bundle was never opened (its YAML is
   parsed and validated: PyYAML and jsonschema-rs are imported; decision data is scanned);
 * no cache (``--no-cache-runs``): ``NORMENKADER_NO_CACHE=1``, the whole library is
-  validated with pydantic, as on a fresh CI machine without a kept cache folder.
+  validated with pydantic, as on a fresh CI machine without a kept cache folder;
+* the engine fingerprint that every cache key includes (hashing the package's files and
+  reading the dependency versions), timed inside a fresh interpreter.
 
     python bench/bench_startup.py [--runs 21] [--bundle evidence/examples/toeslagen]
 """
@@ -61,6 +63,9 @@ def main() -> None:
     env.pop("NORMENKADER_NO_CACHE", None)
     cache = Path(tempfile.mkdtemp(prefix="nk-bench-cache-"))
     env["NORMENKADER_CACHE_DIR"] = str(cache)
+    config = Path(tempfile.mkdtemp(prefix="nk-bench-config-"))
+    env["XDG_CONFIG_HOME"] = str(config)  # the cache key: made on the warm-up run
+    env.pop("NORMENKADER_CACHE_SECRET", None)
     check = [executable, "check", args.bundle, "--format", args.format, "--as-of", "2026-11-29"]
     if args.norms:
         check += ["--norms", args.norms]
@@ -88,6 +93,8 @@ def main() -> None:
         new_bundle_runs += timed(check, env, 1)
     no_cache_runs = timed(check, {**env, "NORMENKADER_NO_CACHE": "1"}, args.no_cache_runs)
     shutil.rmtree(cache, ignore_errors=True)
+    shutil.rmtree(config, ignore_errors=True)
+    fingerprint = fingerprint_cost(env, args.runs)
     py = statistics.median(python_runs)
     deps = statistics.median(floor_runs)
     nk = statistics.median(check_runs)
@@ -106,6 +113,29 @@ def main() -> None:
     print(f"ratio check / python           {nk / py:8.2f}x   (of the medians; target < 10x)")
     print(f"ratio check / python, paired   {paired:8.2f}x   (median of the per-round ratios)")
     print(f"ratio check / dependency floor {nk / deps:8.2f}x")
+    print(f"engine fingerprint, in process median {fingerprint:6.2f} ms   (part of the warm run)")
+
+
+#: Times ``cache.fingerprint()`` inside a fresh interpreter (files not yet read by it).
+_FINGERPRINT = (
+    "import time\n"
+    "from normenkader import cache\n"
+    "start = time.perf_counter()\n"
+    "cache.fingerprint()\n"
+    "print(time.perf_counter() - start)\n"
+)
+
+
+def fingerprint_cost(env: dict[str, str], runs: int) -> float:
+    """Median milliseconds of the engine fingerprint (package and schema bytes, dependency
+    versions), the price every cached run pays for keys that name the code."""
+    samples = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, "-c", _FINGERPRINT], env=env, capture_output=True, check=True
+        )
+        samples.append(float(done.stdout) * 1000)
+    return statistics.median(samples)
 
 
 if __name__ == "__main__":
