@@ -21,6 +21,8 @@ from normenkader.evidence.signing import generate_key, public_key_text
 
 FIXTURE_NORMS = Path(__file__).resolve().parent / "fixtures" / "engine" / "norms"
 AS_OF = "2026-11-29"
+SIGNED = "2026-11-20T09:00:00Z"  # every statement states its signing time (no wall clock)
+JUDGED = "2026-11-29T15:00:00Z"
 
 
 def make_key(folder: Path, name: str) -> tuple[Path, str]:
@@ -42,6 +44,7 @@ def entry(public: str, role: str = "submitter", until: str | None = None) -> dic
         "valid_from": "2026-01-01",
     }
     if until:
+        value["valid_from"] = "2025-01-01"
         value["valid_until"] = until
     return value
 
@@ -78,7 +81,13 @@ def setup(tmp_path: Path) -> dict[str, Path]:
 
 def sign(workspace: Workspace, bag: Path, key: Path) -> None:
     outcome = workspace.run(
-        "sign", bag, "--key", key, allowed=_signature_paths(workspace.root, bag)
+        "sign",
+        bag,
+        "--key",
+        key,
+        "--signed-at",
+        SIGNED,
+        allowed=_signature_paths(workspace.root, bag),
     )
     assert outcome.code == 0, outcome.stderr
 
@@ -155,7 +164,9 @@ def test_signature_by_an_untrusted_key(setup: dict[str, Path]) -> None:
 def test_signature_by_an_expired_key(setup: dict[str, Path]) -> None:
     workspace = Workspace(setup["root"])
     sign(workspace, setup["bag"], setup["old"])
-    assert_rejected(check(workspace, setup["bag"], setup["trusted"]), "SIGNATURE_EXPIRED")
+    outcome = check(workspace, setup["bag"], setup["trusted"])
+    assert_rejected(outcome, "KEY_EXPIRED")  # judged at the signing time, 2026-11-20
+    assert "2025-12-31" in outcome.stderr
 
 
 def test_signature_over_another_bundle(setup: dict[str, Path]) -> None:
@@ -231,6 +242,8 @@ def test_sign_a_zip_needs_an_output(setup: dict[str, Path]) -> None:
         setup["org"],
         "-o",
         root / "bag.dsse.json",
+        "--signed-at",
+        SIGNED,
         allowed={"bag.dsse.json"},
     )
     assert outcome.code == 0, outcome.stderr
@@ -250,6 +263,8 @@ def signed_result(setup: dict[str, Path]) -> tuple[Workspace, Path, Path]:
         root / "result.dsse.json",
         "--sign-key",
         setup["sup"],
+        "--signed-at",
+        JUDGED,
         allowed={"report.json", "result.dsse.json"},
     )
     assert outcome.code in (0, 1, 2), outcome.stderr

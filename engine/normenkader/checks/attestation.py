@@ -30,8 +30,8 @@ from ..results import CheckResult, Status
 from . import PYDANTIC_CONFIG, CheckConfigError, register
 
 if TYPE_CHECKING:
-    from ..engine import NormContext
     from ..norms.compiled import CompiledNorm
+    from .context import NormContext
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class AttestationCheck:
                 "attestation", Status.FAIL, {"en": "evidence absent", "nl": "bewijs ontbreekt"}
             )
         measured: dict[str, object] = {"evidence": item.id, "role": config.role}
-        trusted = getattr(ctx, "trusted_keys", None)
+        trusted = ctx.trusted_keys
         if trusted is None:
             return CheckResult(
                 "attestation",

@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "seal": "bag:seal",
     "keygen": "bag:keygen",
     "sign": "bag:sign",
+    "attest": "bag:attest",
     "verify": "bag:verify",
     "test": "normtest:test",
     "coverage": "catalogue:coverage",

@@ -1,17 +1,16 @@
-"""``seal``, ``keygen``, ``sign`` and ``verify``: sealed bundles and signatures."""
+"""``seal``, ``keygen``, ``sign``, ``attest`` and ``verify``: sealed bundles and signatures."""
 
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 
 from ..errors import InputError
 from ..workdir import private_workdir
-from . import norm_paths_option
+from . import norm_paths_option, parse_day
 from .check import limit_options, make_limits
 
 
@@ -41,43 +40,70 @@ def seal(source: Path, output: Path, **limits: Any) -> None:
     "--organisation", default="", help="Organisation, for the printed trusted-keys entry."
 )
 @click.option(
-    "--role",
-    default="submitter",
-    show_default=True,
-    help="Role, for the printed trusted-keys entry (submitter, supervisor, ...).",
+    "--person", default=None, help="The person holding the key (absent: an organisation's key)."
 )
-@click.option("--valid-until", default=None, help="End of validity (YYYY-MM-DD) for the entry.")
-def keygen(prefix: Path, organisation: str, role: str, valid_until: str | None) -> None:
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    help="Role for the printed entry (repeatable): submitter, supervisor, waiver-author,"
+    " waiver-approver, assessor, or an attestation role such as dpo. Default: submitter.",
+)
+@click.option("--valid-from", default=None, help="Start of validity (YYYY-MM-DD; default today).")
+@click.option("--valid-until", default=None, help="End of validity (YYYY-MM-DD), inclusive.")
+def keygen(
+    prefix: Path,
+    organisation: str,
+    person: str | None,
+    roles: tuple[str, ...],
+    valid_from: str | None,
+    valid_until: str | None,
+) -> None:
     """Make an Ed25519 key pair: PREFIX.key (private, mode 0600) and PREFIX.pub.
 
     Prints an entry for a trusted-keys file.
     """
     import json
 
-    from ..atomic import write_atomic
-    from ..evidence.signing import generate_key, public_key_text
+    from ..atomic import unwritable, write_atomic
+    from ..evidence.signing import generate_key, trusted_keys_entry
 
+    start = parse_day(valid_from, "--valid-from")
+    until = parse_day(valid_until, "--valid-until") if valid_until else None
+    if until is not None and until < start:
+        raise InputError("USAGE", "--valid-until is before --valid-from")
     private_path = prefix.with_name(prefix.name + ".key")
     public_path = prefix.with_name(prefix.name + ".pub")
     for path in (private_path, public_path):
-        if path.exists() or path.is_symlink():
+        try:
+            exists = path.exists() or path.is_symlink()
+        except OSError as exc:  # a name too long, a folder we may not search
+            raise unwritable(exc, path) from None
+        if exists:
             raise InputError("OUTPUT_EXISTS", "refusing to overwrite an existing key", str(path))
     private_pem, public_pem, keyid = generate_key()
+    try:
+        entry = trusted_keys_entry(
+            public_pem, organisation, list(roles) or ["submitter"], start, until, person
+        )
+    except InputError as exc:
+        raise InputError("USAGE", exc.message) from None
     write_atomic(private_path, private_pem)  # mkstemp: created 0600
-    write_atomic(public_path, public_pem)
-    public_path.chmod(0o644)
-    today = datetime.now(UTC).date().isoformat()
-    entry = {
-        "organisation": organisation or "CHANGE ME",
-        "role": role,
-        "public_key": public_key_text(public_pem),
-        "valid_from": today,
-    }
-    if valid_until:
-        entry["valid_until"] = valid_until
+    try:
+        write_atomic(public_path, public_pem, public=True)
+    except InputError:
+        private_path.unlink(missing_ok=True)  # no half key pair
+        raise
     click.echo(f"# key {keyid}: private {private_path}, public {public_path}")
     click.echo("# trusted-keys entry (add under 'keys:'):")
     click.echo("- " + "\n  ".join(f"{k}: {json.dumps(v)}" for k, v in entry.items()))
+
+
+signed_at_option = click.option(
+    "--signed-at",
+    default=None,
+    help="Signing time to state (RFC 3339 or YYYY-MM-DD; default: now, UTC).",
+)
 
 
 @click.command()
@@ -93,34 +119,116 @@ def keygen(prefix: Path, organisation: str, role: str, valid_until: str | None) 
     "-o",
     "--output",
     type=click.Path(path_type=Path),
-    help="Where to write the envelope (default: BUNDLE/signatures/<keyid>.dsse.json).",
+    help="Write a detached envelope here (default: BUNDLE/signatures/<keyid>.dsse.json).",
 )
+@signed_at_option
 @limit_options
-def sign(bundle: Path, key_path: Path, output: Path | None, **limits: Any) -> None:
+def sign(
+    bundle: Path, key_path: Path, output: Path | None, signed_at: str | None, **limits: Any
+) -> None:
     """Sign BUNDLE: an in-toto statement over its digest, in a DSSE envelope.
 
-    The signature sits in signatures/, outside the seal: adding it changes no digest.
+    The signature sits in signatures/, outside the seal: adding it changes no digest. With
+    -o it is detached (check --signature, verify --bundle).
     """
-    from ..atomic import write_atomic
+    from ..atomic import unwritable, write_atomic
     from ..evidence.bundle import open_bundle
-    from ..evidence.signing import key_id, load_private_key, sign_bundle
+    from ..evidence.signing import key_id, load_private_key, sign_bundle, signing_time
 
     key = load_private_key(key_path)
-    with private_workdir() as staging:
-        opened = open_bundle(bundle, make_limits(limits), staging)
-        envelope = sign_bundle(
-            opened.digest, opened.id, opened.manifest["bundle"].get("organisation"), key_path
-        )
+    moment = signing_time(signed_at)
+    folder = None
     if output is None:
         if not bundle.is_dir() or bundle.is_symlink():
             raise InputError("USAGE", "signing a .zip needs -o (the zip itself is not changed)")
         folder = bundle / "signatures"
-        folder.mkdir(mode=0o755, exist_ok=True)
-        if folder.is_symlink() or not folder.is_dir():
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
             raise InputError("OUTPUT_INVALID", "signatures is not a folder", str(folder))
         output = folder / f"{key_id(key.public_key())[:16]}.dsse.json"
-    write_atomic(output, envelope)
+    with private_workdir() as staging:
+        opened = open_bundle(bundle, make_limits(limits), staging)
+        envelope = sign_bundle(
+            opened.digest, opened.id, opened.manifest["bundle"].get("organisation"), key, moment
+        )
+    if folder is not None and not folder.is_dir():
+        try:
+            folder.mkdir(mode=0o755)  # only BUNDLE/signatures: -o names an existing folder
+        except OSError as exc:
+            raise unwritable(exc, folder) from None
+    write_atomic(output, envelope, public=True)
     click.echo(f"signed {opened.digest} -> {output}")
+
+
+@click.command()
+@click.argument("bundle", type=click.Path(path_type=Path))
+@click.option(
+    "--key",
+    "key_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Ed25519 private key (PEM) of the role-holder.",
+)
+@click.option("--claim", required=True, help="What is attested, as an id (e.g. dpia-reviewed).")
+@click.option(
+    "--about",
+    multiple=True,
+    help="Evidence id the statement covers (repeatable); it lapses when that item changes.",
+)
+@click.option("--norm", "norm_id", default=None, help="The norm the statement answers.")
+@click.option("--text-en", default=None, help="The statement in words (English).")
+@click.option("--text-nl", default=None, help="The statement in words (Dutch).")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(path_type=Path), help="Envelope file."
+)
+@signed_at_option
+@limit_options
+def attest(
+    bundle: Path,
+    key_path: Path,
+    claim: str,
+    about: tuple[str, ...],
+    norm_id: str | None,
+    text_en: str | None,
+    text_nl: str | None,
+    output: Path,
+    signed_at: str | None,
+    **limits: Any,
+) -> None:
+    """Sign an attestation about BUNDLE (evidence kind attestation, checked by role).
+
+    Add the envelope to the bundle as an evidence item of kind attestation.
+    """
+    from ..atomic import write_atomic
+    from ..evidence.bundle import open_bundle
+    from ..evidence.signing import (
+        attestation_statement,
+        load_private_key,
+        sign_statement,
+        signing_time,
+    )
+
+    key = load_private_key(key_path)
+    moment = signing_time(signed_at)
+    with private_workdir() as staging:
+        opened = open_bundle(bundle, make_limits(limits), staging)
+        digests: dict[str, str] = {}
+        for item_id in about:
+            item = opened.items.get(item_id)
+            if item is None:
+                raise InputError("USAGE", f"--about {item_id}: no such evidence item in the bundle")
+            digests[item_id] = "sha256:" + item.record.sha256.removeprefix("sha256:")
+        text = {k: v for k, v in (("en", text_en), ("nl", text_nl)) if v}
+        statement = attestation_statement(
+            claim=claim,
+            bundle_id=opened.id,
+            organisation=str(opened.manifest["bundle"].get("organisation") or ""),
+            signed_at=moment,
+            norm=norm_id,
+            about=digests,
+            text=text or None,
+        )
+    write_atomic(output, sign_statement(statement, key), public=True)
+    click.echo(f"attested {claim} about bundle {opened.id} -> {output}")
 
 
 @click.command()
@@ -130,13 +238,13 @@ def sign(bundle: Path, key_path: Path, output: Path | None, **limits: Any) -> No
     "bundle",
     required=True,
     type=click.Path(path_type=Path),
-    help="The bundle the result is about (folder, bag or zip).",
+    help="The bundle the statement is about (folder, bag or zip).",
 )
 @click.option(
     "--trusted-keys",
     required=True,
     type=click.Path(path_type=Path),
-    help="Trusted-keys file holding the supervisor's key.",
+    help="Trusted-keys file holding the signer's key (and, for --rerun, the run's keys).",
 )
 @norm_paths_option("Norm files/folders the result was made with (default: the shipped library).")
 @click.option("--profile", default=None, help="Profile (default: the one in the statement).")
@@ -144,7 +252,9 @@ def sign(bundle: Path, key_path: Path, output: Path | None, **limits: Any) -> No
     "--report", type=click.Path(path_type=Path), help="A report to compare with the signed digest."
 )
 @click.option(
-    "--rerun", is_flag=True, help="Re-evaluate and prove the report digest is reproduced."
+    "--rerun",
+    is_flag=True,
+    help="Re-evaluate, without the local cache, and prove the report digest is reproduced.",
 )
 @click.option("--waivers", type=click.Path(path_type=Path), help="Waiver file used for the result.")
 @click.option("--waiver-policy", type=click.Path(path_type=Path), help="Waiver policy file.")
@@ -165,40 +275,137 @@ def verify(
     assessments: Path | None,
     **limits: Any,
 ) -> None:
-    """Verify a signed check result against BUNDLE and the norms (exit 0 when it holds)."""
+    """Verify a signed statement about BUNDLE (exit 0 when it holds).
+
+    A bundle submission (sign) is checked against the bundle and its organisation; a check
+    result (check --statement) also against the norms, a report and, with --rerun, a fresh
+    evaluation.
+    """
+    from ..evidence.signing import (
+        RESULT_PREDICATE,
+        SUBMISSION_PREDICATE,
+        read_trusted_keys,
+        statement_type,
+    )
+
+    if rerun:
+        from .. import cache
+
+        cache.disable()  # a rerun proves the result from the inputs alone
+    envelope = _read_small(statement)
+    kind = statement_type(envelope, str(statement))
+    keys, keys_digest = read_trusted_keys(trusted_keys)
+    if kind == SUBMISSION_PREDICATE:
+        if report or rerun or waivers or waiver_policy or assessments or norm_paths or profile:
+            raise InputError(
+                "USAGE", "a bundle signature is verified with --bundle and --trusted-keys only"
+            )
+        _verify_submission(envelope, statement, bundle, keys, limits)
+    elif kind == RESULT_PREDICATE:
+        run = _Run(norm_paths, profile, waivers, waiver_policy, assessments, keys, keys_digest)
+        _verify_result(envelope, statement, bundle, report, rerun, run, limits)
+    else:
+        raise InputError(
+            "SIGNATURE_INVALID",
+            f"not a bundle-submission or check-result statement ({kind})",
+            str(statement),
+        )
+    sys.exit(0)
+
+
+def _verify_submission(
+    envelope: bytes, statement: Path, bundle: Path, keys: list[Any], limits: dict[str, Any]
+) -> None:
+    from ..evidence.bundle import open_bundle
+    from ..evidence.signing import require_signature
+
+    with private_workdir() as staging:
+        opened = open_bundle(bundle, make_limits(limits), staging)
+        signer = require_signature(
+            opened.tree,
+            opened.digest,
+            keys,
+            organisation=opened.manifest["bundle"].get("organisation"),
+            detached=(envelope, str(statement)),
+        )
+    click.echo(
+        f"signature: {signer['organisation']} ({signer['role']}), key {signer['keyid'][:16]},"
+        f" signed at {signer['signed_at']}"
+    )
+    click.echo(f"bundle: {opened.digest} matches (submission by its organisation)")
+
+
+class _Run(NamedTuple):
+    """The inputs given to ``verify`` for comparing with, or re-running, a result."""
+
+    norm_paths: tuple[Path, ...]
+    profile: str | None
+    waivers: Path | None
+    waiver_policy: Path | None
+    assessments: Path | None
+    keys: list[Any]
+    keys_digest: str
+
+
+def _verify_result(
+    envelope: bytes,
+    statement: Path,
+    bundle: Path,
+    report: Path | None,
+    rerun: bool,
+    run: _Run,
+    limits: dict[str, Any],
+) -> None:
     from ..evidence.bundle import open_bundle
     from ..evidence.signing import verify_result
     from ..norms.compiled import load_norm_set
 
-    envelope = _read_small(statement)
+    where = str(statement)
     report_bytes = _read_small(report, 256 << 20) if report else None
-    claim = verify_result(envelope, trusted_keys, report_bytes=report_bytes, where=str(statement))
-    signed_profile = (claim.predicate.get("norm_set") or {}).get("profile")
-    norm_set = load_norm_set(list(norm_paths) or None, profile or signed_profile)
+    claim = verify_result(envelope, run.keys, report_bytes=report_bytes, where=where)
+    signed_set = claim.predicate.get("norm_set") or {}
+    signed_profile = signed_set.get("profile")
+    only = claim.inputs.get("only")
+    if only is not None and (
+        not isinstance(only, list) or not all(isinstance(n, str) for n in only)
+    ):
+        raise InputError("SIGNATURE_INVALID", "inputs.only is not a list of norm ids", where)
+    norm_set = load_norm_set(
+        list(run.norm_paths) or None,
+        run.profile or signed_profile,
+        use_cache=False if rerun else None,
+        only=only or None,
+    )
+    if norm_set.profile.id != signed_profile:
+        raise InputError(
+            "NORM_SET_MISMATCH",
+            f"profile differs: statement {signed_profile}, given {norm_set.profile.id}",
+            where,
+        )
     with private_workdir() as staging:
         opened = open_bundle(bundle, make_limits(limits), staging)
         verify_result(
             envelope,
-            trusted_keys,
+            run.keys,
             bundle_digest=opened.digest,
             norm_set_digest=norm_set.digest,
-            where=str(statement),
+            where=where,
         )
         signer = claim.signer
         click.echo(
-            f"signature: {signer['organisation']} ({signer['role']}), key {signer['keyid'][:16]}"
+            f"signature: {signer['organisation']} ({signer['role']}),"
+            f" key {signer['keyid'][:16]}, signed at {signer['signed_at']}"
         )
         click.echo(f"bundle: {opened.digest} matches")
-        click.echo(f"norm set: {norm_set.digest} matches")
+        click.echo(
+            f"norm set: {norm_set.digest} matches" + (f" (only {', '.join(only)})" if only else "")
+        )
         if report_bytes is not None:
             click.echo(f"report: {claim.report_digest} matches {report}")
         if rerun:
-            reproduced = _rerun(
-                opened, norm_set, claim.predicate, waivers, waiver_policy, assessments
-            )
-            verify_result(envelope, trusted_keys, report_bytes=reproduced, where=str(statement))
+            reproduced = _rerun(opened, norm_set, claim, run, where)
+            verify_result(envelope, run.keys, report_bytes=reproduced, where=where)
             click.echo(f"rerun: report digest {claim.report_digest} reproduced")
-    sys.exit(0)
 
 
 def _read_small(path: Path, limit: int = 1 << 20) -> bytes:
@@ -207,26 +414,57 @@ def _read_small(path: Path, limit: int = 1 << 20) -> bytes:
     return read_input_file(path, "USAGE", limit)  # never blocks on a FIFO
 
 
-def _rerun(
-    opened: Any,
-    norm_set: Any,
-    predicate: dict[str, Any],
-    waivers: Path | None,
-    waiver_policy: Path | None,
-    assessments: Path | None,
-) -> bytes:
+def _rerun(opened: Any, norm_set: Any, claim: Any, run: _Run, where: str) -> bytes:
+    """Re-evaluate with the inputs given; first name any input that differs from the
+    statement's (RERUN_INPUT_MISMATCH), so a differing report is never a mystery."""
+    from .. import __version__
     from ..audit import evaluation_options
     from ..engine import evaluate
+    from ..evidence.signing import file_digest
     from ..report import render
     from ..timeutil import parse_date
 
+    predicate = claim.predicate
+    signed = claim.inputs
     report_info = predicate.get("report") or {}
     fmt = report_info.get("format") or "json"
     lang = report_info.get("lang") or "en"
     if fmt != "json":
         raise InputError("USAGE", f"--rerun reproduces JSON reports; the signed one is {fmt}")
+    if lang not in ("en", "nl"):
+        raise InputError("SIGNATURE_INVALID", f"report language {lang!r} is unknown", where)
     as_of = parse_date(str(predicate.get("as_of")))
-    options = evaluation_options(norm_set, as_of, waivers, waiver_policy, assessments)
+    signed_mode = run.keys if signed.get("trusted_keys") is not None else None
+    options = evaluation_options(
+        norm_set, as_of, run.waivers, run.waiver_policy, run.assessments, signed_mode
+    )
+    given = {
+        "engine version": __version__,
+        "waivers": options.waivers.digest if options.waivers else None,
+        "waiver policy": (
+            file_digest(run.waiver_policy, "WAIVER_POLICY_INVALID") if run.waiver_policy else None
+        ),
+        "assessments": options.judgements.digest if options.judgements else None,
+    }
+    recorded = {
+        "engine version": (predicate.get("engine") or {}).get("version"),
+        "waivers": signed.get("waivers"),
+        "waiver policy": signed.get("waiver_policy"),
+        "assessments": signed.get("assessments"),
+    }
+    if signed.get("trusted_keys") is not None:
+        given["trusted keys"] = run.keys_digest
+        recorded["trusted keys"] = signed.get("trusted_keys")
+        options.trusted_keys = tuple(run.keys)
+    for name, value in given.items():
+        if recorded[name] != value:
+            raise InputError(
+                "RERUN_INPUT_MISMATCH",
+                f"{name} differs: statement {recorded[name] or 'none'}, given {value or 'none'}",
+                where,
+            )
+    source = signed.get("as_of_source")  # how check chose the date: recorded, not an input
+    options.as_of_source = str(source) if source is not None else None
     result = evaluate(norm_set, opened, options)
     text = render("json", result, lang=str(lang), norm_set=norm_set)
     return text.encode("utf-8") if isinstance(text, str) else text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -119,11 +120,21 @@ def make_limits(kwargs: dict[str, Any]) -> Any:
 )
 @click.option("--trusted-keys", type=click.Path(path_type=Path), help="Trusted-keys file.")
 @click.option(
+    "--signature",
+    type=click.Path(path_type=Path),
+    help="A detached bundle signature (sign -o); implies --require-signature.",
+)
+@click.option(
     "--statement",
     type=click.Path(path_type=Path),
     help="Write a signed result statement (in-toto/DSSE) here; needs --sign-key.",
 )
 @click.option("--sign-key", type=click.Path(path_type=Path), help="Ed25519 private key (PEM).")
+@click.option(
+    "--signed-at",
+    default=None,
+    help="Signing time of --statement (RFC 3339 or YYYY-MM-DD; default: now, UTC).",
+)
 @click.option(
     "--color/--no-color", default=None, help="Colour terminal output (default: if a tty)."
 )
@@ -150,8 +161,10 @@ def check(
     lang: str,
     require_signature: bool,
     trusted_keys: Path | None,
+    signature: Path | None,
     statement: Path | None,
     sign_key: Path | None,
+    signed_at: str | None,
     color: bool | None,
     no_cache: bool,
     **limits: Any,
@@ -173,12 +186,27 @@ def check(
     statuses = _fail_on(fail_on)
     if statement and not sign_key:
         raise InputError("USAGE", "--statement needs --sign-key")
+    require_signature = require_signature or signature is not None
     if require_signature and not trusted_keys:
         raise InputError("USAGE", "--require-signature needs --trusted-keys")
+    if statement and output and _same_file(statement, output):
+        raise InputError("USAGE", "--statement and -o name the same file", str(statement))
+    key, signing_moment = None, None
     if statement and sign_key:
-        from ..evidence.signing import load_private_key
+        from ..evidence.signing import load_private_key, signing_time
 
-        load_private_key(sign_key)  # a bad key is rejected before any report is written
+        key = load_private_key(sign_key)  # a bad key is rejected before any report is written
+        signing_moment = signing_time(signed_at)
+    keys, keys_digest = None, None
+    if trusted_keys:
+        from ..evidence.signing import read_trusted_keys
+
+        keys, keys_digest = read_trusted_keys(trusted_keys)
+    detached = None
+    if signature is not None:
+        from ..inputfile import read_input_file
+
+        detached = (read_input_file(signature, "SIGNATURE_INVALID", 1 << 20), str(signature))
     if fmt is None:
         fmt = SUFFIXES.get(output.suffix.lower(), "terminal") if output else "terminal"
     norm_set = load_norm_set(list(norm_paths) or None, profile, only=list(only) or None)
@@ -193,10 +221,19 @@ def check(
         if require_signature:
             from ..evidence.signing import require_signature as verify_signature
 
-            assert trusted_keys is not None
-            verify_signature(opened.tree, opened.digest, trusted_keys, day)
-        options = evaluation_options(norm_set, day, waivers, waiver_policy, assessments)
+            assert keys is not None
+            verify_signature(
+                opened.tree,
+                opened.digest,
+                keys,
+                organisation=opened.manifest["bundle"].get("organisation"),
+                detached=detached,
+            )
+        options = evaluation_options(
+            norm_set, day, waivers, waiver_policy, assessments, trusted_keys=keys
+        )
         options.as_of_source = day_source
+        options.trusted_keys = tuple(keys) if keys is not None else None
         result = evaluate(norm_set, opened, options)
     ignore: frozenset[str] = frozenset()
     if baseline:
@@ -218,19 +255,46 @@ def check(
         write_atomic(output, text, public=True)
     else:
         _echo(text)
-    if statement and sign_key:
+    if statement and key is not None:
         from ..atomic import write_atomic
-        from ..evidence.signing import result_statement
+        from ..evidence.signing import result_statement, run_inputs
         from ..report import render as render_any
 
         report = render_any("json", result, lang=lang, norm_set=norm_set)
         data = report.encode("utf-8") if isinstance(report, str) else report
-        statement_bytes = result_statement(result.to_dict(), data, sign_key, lang=lang)
+        statement_bytes = result_statement(
+            result.to_dict(),
+            data,
+            key,
+            lang=lang,
+            run_inputs=run_inputs(
+                norm_set,
+                waiver_policy,
+                keys_digest,
+                require_signature,
+                list(only),
+                records=bool(waivers or assessments),
+            ),
+            signed_at=signing_moment,
+        )
         write_atomic(statement, statement_bytes, public=True)
     notice = asof.old_date_notice(day, day_source)
     if notice:
         click.echo(notice, err=True)  # on stderr only: the report does not depend on today
     sys.exit(exit_code(result, statuses, min_severity, ignore))
+
+
+def _same_file(first: Path, second: Path) -> bool:
+    """Whether two output options name one file: same spelling once the folders are
+    resolved, the same final target, or (when both exist) the same inode."""
+    try:
+        a = first.absolute().parent.resolve() / first.name
+        b = second.absolute().parent.resolve() / second.name
+        if a == b or first.resolve() == second.resolve():
+            return True
+        return os.path.samefile(first, second)
+    except (OSError, RuntimeError):  # a missing file, or a symlink loop
+        return False
 
 
 def _show_progress(percent: float) -> None:

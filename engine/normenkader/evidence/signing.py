@@ -280,9 +280,18 @@ KEY_FIELDS = frozenset(
 
 def load_trusted_keys(path: Path) -> list[TrustedKey]:
     """Read a trusted-keys file (YAML or JSON); see the module docstring for the format."""
+    return read_trusted_keys(path)[0]
+
+
+def read_trusted_keys(path: Path) -> tuple[list[TrustedKey], str]:
+    """The keys of a trusted-keys file and the sha256 digest of the bytes they came from."""
     from ..inputfile import read_input_file
 
     data = read_input_file(Path(path), "TRUSTED_KEYS_INVALID", 1 << 20)
+    return _parse_trusted_keys(data, str(path)), "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def _parse_trusted_keys(data: bytes, path: str) -> list[TrustedKey]:
     doc = loads_yaml(data, str(path))
     value = doc.value
     if (
@@ -362,11 +371,11 @@ def trusted_keys_entry(
     return entry
 
 
-def trusted_keys_digest(path: Path) -> str:
+def file_digest(path: Path, code: str, limit: int = 1 << 20) -> str:
+    """sha256 of a small input file (waiver policy, trusted keys) as ``sha256:<hex>``."""
     from ..inputfile import read_input_file
 
-    data = read_input_file(Path(path), "TRUSTED_KEYS_INVALID", 1 << 20)
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+    return "sha256:" + hashlib.sha256(read_input_file(Path(path), code, limit)).hexdigest()
 
 
 # --------------------------------------------------------------------------- envelopes
@@ -617,6 +626,40 @@ def require_signature(
 
 
 # --------------------------------------------------------------------------- results
+
+
+def uses_trusted_keys(norm_set: Any) -> bool:
+    """Whether the norm set holds a check whose verdict depends on the trusted keys."""
+    return any(
+        data.get("kind") == "attestation"
+        for norm in norm_set.norms.values()
+        for data in norm.check_data
+    )
+
+
+def run_inputs(
+    norm_set: Any,
+    waiver_policy: Path | None,
+    trusted_keys: str | None,
+    require_signature: bool,
+    only: list[str],
+    records: bool = False,
+) -> dict[str, Any]:
+    """The inputs of a run that only the command line knows, for the result statement.
+
+    ``trusted_keys`` is the digest of the trusted-keys file; it is recorded only when it
+    mattered: a required signature, an attestation check in the norm set, or waivers and
+    judgements (``records``), whose signatures are judged against the same keys.
+    """
+    mattered = require_signature or records or uses_trusted_keys(norm_set)
+    return {
+        "waiver_policy": (
+            file_digest(waiver_policy, "WAIVER_POLICY_INVALID") if waiver_policy else None
+        ),
+        "trusted_keys": trusted_keys if mattered else None,
+        "require_signature": require_signature,
+        "only": sorted(set(only)) or None,
+    }
 
 
 def report_digest(report_bytes: bytes) -> str:
