@@ -262,13 +262,15 @@ def _verify(bundle: Bundle, as_of: date, values: dict[str, Any], rules: Rules) -
     }
     contexts: dict[str, Any] = {}
     for rule in rules.rules:
+        order = rules.facts[rule.fact]
+        declared_value = lookup(declared, rule.fact)
+        if declared_value is not None and declared_value not in order[:-1]:
+            # already the strictest value (nothing can raise it: the usual case, so most
+            # rules cost nothing), or outside the order (risk class gpai): never raised
+            continue
         item = _current(bundle, rule.kind, as_of)
         if item is None:
             continue
-        order = rules.facts[rule.fact]
-        declared_value = lookup(declared, rule.fact)
-        if declared_value is not None and declared_value not in order:
-            continue  # a value outside the order (risk class gpai) is never raised
         context = contexts.get(item.id)
         if context is None:
             entry = dict(item.entry)
