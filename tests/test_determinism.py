@@ -60,3 +60,37 @@ def test_warm_and_cold_norm_cache_give_the_same_bytes(tmp_path: Path) -> None:
     warm = report(env, example, norms=None)
     uncached = report({"NORMENKADER_NO_CACHE": "1"}, example, norms=None)
     assert cold == warm == uncached
+
+
+def test_engine_fingerprint_depends_on_content_only(tmp_path: Path) -> None:
+    """The fingerprint in every cache key: the same whatever the hash seed, working folder
+    or place of the package; another one when a single byte of the code changes."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    def fingerprint(package_root: Path, cwd: Path, seed: str) -> str:
+        env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(package_root / "engine"))
+        code = "from normenkader import cache; print(cache.fingerprint())"
+        done = subprocess.run(
+            [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    copy = tmp_path / "copy"
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(ROOT / "engine" / "normenkader", copy / "engine" / "normenkader", ignore=ignore)
+    shutil.copytree(ROOT / "evidence" / "schemas", copy / "evidence" / "schemas")
+    (copy / "norms").mkdir()
+    first = fingerprint(copy, tmp_path, "0")
+    assert fingerprint(copy, copy, "12345") == first
+    moved = tmp_path / "elsewhere" / "copy"
+    shutil.copytree(copy, moved)
+    assert fingerprint(moved, tmp_path, "1") == first
+    results = moved / "engine" / "normenkader" / "results.py"
+    results.write_bytes(results.read_bytes() + b"\n")
+    assert fingerprint(moved, tmp_path, "1") != first
