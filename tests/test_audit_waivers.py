@@ -104,6 +104,25 @@ def test_approver_equal_to_author_is_refused(setup, tmp_path: Path, approver: st
     assert (notice["code"], notice["detail"]) == ("waiver_refused", "approver_is_author")
 
 
+@pytest.mark.parametrize(
+    "approver",
+    [
+        "J. de Vr\u0456es",  # Cyrillic i
+        "J. de\u200bVries",  # zero-width space
+        "\uff2a. \uff44\uff45 \uff36\uff52\uff49\uff45\uff53",  # fullwidth
+        "J de Vries",  # punctuation
+        "J. de Vries (approver)",  # a qualifier
+        "j.DE.vr\u00ecEs\ufe0f",  # accent and variation selector
+    ],
+)
+def test_disguised_self_approval_is_refused_by_the_loader(tmp_path: Path, approver: str) -> None:
+    file = write_waivers(tmp_path / "w.yaml", waiver(approver=approver))
+    loaded = load_waivers(file, None, {"NK.TST.01": True})
+    assert loaded.refused == {"W-1": "approver_is_author"}
+    other = write_waivers(tmp_path / "o.yaml", waiver(approver="J. de Vos"))
+    assert load_waivers(other, None, {"NK.TST.01": True}).refused == {}
+
+
 def test_non_waivable_norm_cannot_be_waived(setup, tmp_path: Path) -> None:
     norms, bundle = setup
     file = write_waivers(tmp_path / "w.yaml", waiver(norm="NK.TST.03"))

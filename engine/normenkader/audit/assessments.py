@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..results import Finding, Reason, Status
-from ._files import Fields, PayloadDocument, read_document
+from ._files import MAX_RECORDS, Fields, PayloadDocument, read_document
 from .waivers import BundleLike, organisation_of
 
 if TYPE_CHECKING:
@@ -226,6 +226,8 @@ def parse_assessment_document(doc: Document) -> list[Assessment]:
         entries = top.value.get(key) or []
         if not isinstance(entries, list):
             raise InputError(CODE, f"'{key}' must be a list", top.where(key))
+        if key == "signed" and len(entries) > MAX_RECORDS:
+            raise InputError(CODE, f"more than {MAX_RECORDS} signed records", top.where(key))
         for index, entry in enumerate(entries):
             if key == "signed":
                 found.append(_signed_entry(doc, index, entry))

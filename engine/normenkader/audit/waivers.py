@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ..errors import InputError
 from ..results import Finding, Reason, Status
 from ..timeutil import Period, parse_period
-from ._files import Fields, PayloadDocument, read_document
+from ._files import MAX_RECORDS, Fields, PayloadDocument, read_document
 from .identity import same_person
 
 if TYPE_CHECKING:
@@ -375,6 +375,8 @@ def parse_waiver_document(doc: Document) -> list[Waiver]:
             continue
         if not isinstance(entries, list):
             raise InputError(CODE, f"'{key}' must be a list", top.where(key))
+        if key == "signed" and len(entries) > MAX_RECORDS:
+            raise InputError(CODE, f"more than {MAX_RECORDS} signed records", top.where(key))
         for index, entry in enumerate(entries):
             if key == "signed":
                 waivers.append(_signed_waiver(doc, index, entry))
