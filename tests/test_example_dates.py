@@ -43,7 +43,7 @@ def test_compliant_example_exits_0_now_and_in_ten_years() -> None:
     for day in ("2026-12-02", "2036-12-02"):
         run = run_cli("check", EXAMPLES / "compliant", env={"NORMENKADER_TODAY": day})
         assert run.code == 0, run.stdout[-3000:]
-        assert "as of: 2026-11-20 (the bundle's submission date)" in run.stdout
+        assert "as of: 2026-11-29 (the bundle's submission date)" in run.stdout
 
 
 def test_as_of_today_and_explicit_dates_are_recorded() -> None:
@@ -63,7 +63,7 @@ def test_as_of_today_and_explicit_dates_are_recorded() -> None:
     explicit = run_cli("check", EXAMPLES / "compliant", "--as-of", "2026-11-25", "--format", "json")
     assert json.loads(explicit.stdout)["inputs"]["as_of_source"] == "option"
     dutch = run_cli("check", EXAMPLES / "compliant", "--lang", "nl")
-    assert "peildatum: 2026-11-20 (de indieningsdatum van de bundel)" in dutch.stdout
+    assert "peildatum: 2026-11-29 (de indieningsdatum van de bundel)" in dutch.stdout
 
 
 def test_a_declared_reference_date_wins_over_the_submission_date(tmp_path: Path) -> None:

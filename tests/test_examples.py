@@ -21,7 +21,9 @@ def test_toeslagen_fails_on_nationality_features() -> None:
     disc = found["NK.DISC.01"]
     assert disc["status"] == "fail"
     offending = " ".join(map(str, disc["checks"][0]["values"].get("offending", [])))
-    assert "nationality" in offending and "dual_nationality" in offending
+    # the record: Dutch nationality yes/no in the risk model; dual nationality was retained
+    # data (NK.PRIV.06), not a model feature (legal review F9)
+    assert "dutch_nationality" in offending and "dual_nationality" not in offending
     used = {use["kind"]: use for use in disc["evidence"]}
     assert len(used["model-card"]["sha256"]) == 64
     assert found["NK.DATA.01"]["status"] == "missing"
