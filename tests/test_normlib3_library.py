@@ -4,6 +4,7 @@ duties) and the DM.18 check of NK.DISC.04, through the real CLI and the shipped 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -102,5 +103,76 @@ def test_toeslagen_own_model_shows_missing_provider_evidence_without_errors() ->
     findings = json.loads(output)["findings"]
     assert not [f for f in findings if f["status"] == "error"]
     status = {f["norm_id"]: f["status"] for f in findings}
-    assert status["NK.AIP.14"] == "missing"
+    # a public authority's legacy high-risk system: provider duties from 2 Aug 2030
+    # (AI Act art. 111(2)); after that date they apply (here blocked behind the scoping)
+    assert status["NK.AIP.14"] == "not_applicable"
     assert status["NK.AIP.29"] == "not_applicable"
+    code, output = _invoke(
+        "check", str(EXAMPLES / "toeslagen"), "--as-of", "2030-08-03", "--format", "json"
+    )
+    later = {f["norm_id"]: f["status"] for f in json.loads(output)["findings"]}
+    assert later["NK.AIP.14"] in ("missing", "blocked")
+
+
+def test_toeslagen_law_as_cited() -> None:
+    """SyRI: a statute that does not set down the risk model fails GOV.02; precision among
+    the flagged only fails MOD.01; the missing register entry shows on its own."""
+    _code, output = _invoke(
+        "check", str(EXAMPLES / "toeslagen"), "--as-of", AS_OF, "--format", "json"
+    )
+    found = {f["norm_id"]: f for f in json.loads(output)["findings"]}
+    gov02 = found["NK.GOV.02"]
+    assert gov02["status"] == "fail"
+    assert "Grondwet art. 10" in " ".join(gov02["legal_basis"])
+    assert "ECLI:NL:RBDHA:2020:865" in " ".join(gov02["legal_basis"])
+    assert "Grondwet art. 89" not in " ".join(gov02["legal_basis"])
+    assert "risk model" in gov02["message"]["en"]
+    assert found["NK.MOD.01"]["status"] == "fail"
+    assert "random control sample" in found["NK.MOD.01"]["message"]["en"]
+    assert found["NK.TR.01"]["status"] == "missing"  # not hidden behind the DPIA and IAMA
+    for norm_id in ("NK.GOV.13", "NK.GOV.14", "NK.TR.05", "NK.PRIV.13", "NK.FRIA.02"):
+        assert found[norm_id]["status"] in ("missing", "fail"), norm_id
+
+
+def _base_copy(tmp_path: Path, old: str, new: str) -> Path:
+    bundle = tmp_path / "bundle"
+    shutil.copytree(NORMS / "fixtures" / "base", bundle)
+    manifest = bundle / "bundle.yaml"
+    text = manifest.read_text("utf-8")
+    assert text.count(old) == 1
+    manifest.write_text(text.replace(old, new), "utf-8")
+    return bundle
+
+
+def test_priv11_reading_of_art22_for_the_selection_is_a_profile_parameter(tmp_path: Path) -> None:
+    """Strict (State Advocate, default): review after an automated selection does not take
+    the selection out of art. 22; lenient: it does, and the supervisor judges."""
+    bundle = _base_copy(
+        tmp_path,
+        'selection_route: art22_2b_law, selection_statutory_ref: "Verordening risicogestuurd'
+        ' heronderzoek bijstand Voorbeeldstad 2025, art. 3 (safeguards art. 5)", ',
+        "",
+    )
+    profile = tmp_path / "lenient.yaml"
+    profile.write_text(
+        "id: lenient\n"
+        "title: {nl: Ruime lezing, en: Lenient reading}\n"
+        "description: {nl: Toets, en: Test}\n"
+        "tailoring:\n"
+        "  NK.PRIV.11:\n"
+        "    params: {art22_selection_reading: lenient}\n",
+        "utf-8",
+    )
+
+    def priv11(*extra: str) -> dict[str, Any]:
+        _, output = _invoke("check", str(bundle), "--as-of", AS_OF, "--format", "json", *extra)
+        found = {f["norm_id"]: f for f in json.loads(output)["findings"]}
+        return found["NK.PRIV.11"]
+
+    strict = priv11()
+    assert (strict["status"], strict["reason"]) == ("fail", "check_failed")
+    assert "State Advocate" in strict["message"]["en"]
+    lenient = priv11("--profile", str(profile))
+    assert (lenient["status"], lenient["reason"]) == ("review", "judgement_required")
+    profile.write_text(profile.read_text("utf-8").replace("lenient}", "loose}"), "utf-8")
+    assert priv11("--profile", str(profile))["status"] == "fail"  # unknown reading
