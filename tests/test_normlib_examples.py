@@ -48,10 +48,9 @@ def test_toeslagen_nationality_as_risk_indicator(toeslagen: Any) -> None:
     disc = found["NK.DISC.01"]
     assert (disc["status"], disc["reason"]) == ("fail", "check_failed")
     assert disc["severity"] == "blocker"
-    assert offending(disc) == [
-        "dutch_nationality (nationality)",
-        "dual_nationality (dual_nationality)",
-    ]
+    # Dutch nationality yes/no was the model indicator; dual nationality was retained and
+    # used in the application process, not a model feature (legal review F9.1)
+    assert offending(disc) == ["dutch_nationality (nationality)"]
 
 
 def test_toeslagen_dual_nationality_kept_too_long(toeslagen: Any) -> None:
@@ -120,7 +119,9 @@ def test_fsv_findings(fsv: Any, norm_id: str, what: str) -> None:
 
 def test_fsv_witnesses_name_the_offending_items(fsv: Any) -> None:
     _, found = fsv
-    assert "mosque_donations (religion_or_belief)" in offending(found["NK.DISC.01"])
+    # religion is not on the hard line: it has a justification route (NK.DISC.13), which FSV lacks
+    assert "mosque_donations (religion_or_belief)" not in offending(found["NK.DISC.01"])
+    assert "mosque_donations: religion_or_belief" in offending(found["NK.DISC.13"])
     assert {"signal_text", "nationality"} <= set(offending(found["NK.PRIV.01"]))
     assert 15000 in offending(found["NK.PRIV.05"])
     assert "fsv-generic" in offending(found["NK.ITGC.01"])
@@ -142,9 +143,12 @@ def test_compliant_example_passes_my_sets() -> None:
     }
     assert set(mine.values()) <= {"pass", "not_applicable", "review"}
     assert {n for n, s in mine.items() if s == "review"} == {
-        "NK.DISC.07",
+        "NK.DISC.13",  # age band: the documented justification is for the supervisor to weigh
         "NK.GOV.08",
+        "NK.GOV.12",
+        "NK.GOV.13",
         "NK.PRIV.11",
+        "NK.PRIV.13",
     }
 
 
