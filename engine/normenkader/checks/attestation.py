@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from ..results import CheckResult, Status
-from . import PYDANTIC_CONFIG, CheckConfigError, register
+from . import PYDANTIC_CONFIG, CheckConfig, CheckConfigError, register
 
 if TYPE_CHECKING:
     from ..norms.compiled import CompiledNorm
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class AttestationConfig:
+class AttestationConfig(CheckConfig):
     __pydantic_config__ = PYDANTIC_CONFIG
 
     kind: Literal["attestation"]
