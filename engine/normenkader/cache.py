@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .resources import schemas_dir
 
 _SAFE_KEY = re.compile(r"^[0-9a-f]{64}$")
 _SAFE_FAMILY = re.compile(r"^[a-z]{1,32}$")
@@ -126,8 +127,6 @@ def fingerprint() -> str:
     """
     global _fingerprint
     if _fingerprint is None:
-        from .resources import schemas_dir
-
         digest = hashlib.sha256(b"normenkader-engine/1\0")
         tag = sys.implementation.cache_tag or ""
         digest.update(f"{__version__}\0{sys.version}\0{tag}\0".encode())
@@ -169,7 +168,11 @@ def _hash_tree(digest: Any, folder: str, relative: str) -> None:
 
 
 def _normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "_", name).lower()
+    """importlib.metadata's normalised name: runs of ``-``, ``_`` and ``.`` become ``_``."""
+    name = name.lower().replace("-", "_").replace(".", "_")
+    while "__" in name:
+        name = name.replace("__", "_")
+    return name
 
 
 def dependency_versions() -> dict[str, str]:
@@ -436,7 +439,7 @@ def write(family: str, fmt: str, key: str, value: Any) -> None:
         if len(data) > MAX_ENTRY_BYTES - 100:
             return
         entry = _MAGIC + _mac(key_bytes, family, key, data) + b"\n" + data
-        from .atomic import write_atomic
+        from .atomic import write_atomic  # tempfile: only a run that writes pays for it
 
         write_atomic(folder / f"{family}-{key}.json", entry)
         _prune(folder, family, KEEP.get(family, 8))
