@@ -153,6 +153,33 @@ def test_assess_appends_and_keeps_earlier_text(setup, tmp_path) -> None:
     assert finding(result, "NK.TST.02")["status"] == "fail"
 
 
+def test_signed_judgements_are_appended_under_signed_keeping_earlier_text(setup, tmp_path) -> None:
+    norms, bundle = setup
+    assert run_cli("keygen", tmp_path / "assessor").code == 0
+    file = tmp_path / "a.yaml"
+    assert assess(bundle, norms, file).code == 0
+    file.write_text("# judgements of the 2026 audit\n" + file.read_text())
+    both = assess(bundle, norms, file, "--key", str(tmp_path / "assessor.key"))
+    assert both.code == 3
+    assert both.stderr.startswith("error USAGE:"), both.stderr
+    for verdict in ("pass", "fail"):
+        run = run_cli(
+            *("assess", bundle, "--norms", norms, "--norm", "NK.TST.02", "--verdict", verdict),
+            *("--note", "Sampled.", "--file", file, "--date", "2026-11-28"),
+            *("--key", tmp_path / "assessor.key"),
+        )
+        assert run.code == 0, run.stderr
+        assert "signed by key " in run.stdout
+    assert file.read_text().startswith("# judgements of the 2026 audit\n")
+    loaded = load_assessments(file).assessments
+    assert [(a.verdict, a.signed) for a in loaded] == [
+        ("pass", False),
+        ("pass", True),
+        ("fail", True),
+    ]
+    assert yaml.safe_load(file.read_text())["signed"][1]["payloadType"].startswith("application/")
+
+
 def test_assess_warns_when_the_norm_does_not_await_review(setup, tmp_path) -> None:
     norms, bundle = setup
     run = assess(bundle, norms, tmp_path / "a.yaml", day=AS_OF, norm="NK.TST.03")

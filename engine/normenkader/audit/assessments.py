@@ -474,10 +474,11 @@ class AssessmentSet:
                 code, detail = "judgement_refused", self.refused[index]
             elif code.startswith("refused:"):
                 code, detail = "judgement_refused", code.removeprefix("refused:")
+            who = self._block(index, item)["assessor"]
             if code == "judgement_lapsed":
                 text = _text(
                     code,
-                    who=item.assessor,
+                    who=who,
                     day=item.date.isoformat(),
                     ids=", ".join(str(c["id"]) for c in changed),
                 )
@@ -492,7 +493,7 @@ class AssessmentSet:
                     "detail": detail,
                     "norm_id": item.norm,
                     "line": item.line,
-                    "assessor": item.assessor,
+                    "assessor": who,
                     "date": item.date.isoformat(),
                     "changed": changed,
                     "signed": item.signed,
@@ -602,7 +603,11 @@ def _appended(candidate: str, path: Path, existing: list[Assessment], item: Asse
 
     def plain(items: list[Assessment]) -> list[Assessment]:
         return sorted(
-            (Assessment(**{**a.__dict__, "line": 0}) for a in items),
+            # a signed record's assessor is its key (the name comes from trusted keys)
+            (
+                Assessment(**{**a.__dict__, "line": 0, "assessor": a.assessor_keyid or a.assessor})
+                for a in items
+            ),
             key=lambda a: (a.signed, a.date, a.norm, a.verdict, a.note),
         )
 

@@ -223,6 +223,8 @@ def assess(
     from ..results import Status
 
     key = None
+    if key_path is not None and assessor is not None:
+        raise InputError("USAGE", "give --key (signed: the key says who) or --assessor, not both")
     if key_path is not None:
         from ..evidence.signing import load_private_key
 
