@@ -184,3 +184,124 @@ def test_fields_read_are_whole_identifiers_only() -> None:
         "card": ["", "/features", "/labels", "/owner/name"],
         "other": [],
     }
+
+
+def test_fields_read_come_from_the_syntax_tree() -> None:
+    """Code review §7: a string literal is not a read, nor is a loop variable that shadows
+    an input; an index by a literal key is."""
+    from normenkader.norms.compiled import fields_read
+
+    assert fields_read(["card"], ['other.names.exists(n, n == "card.features")']) == {"card": []}
+    assert fields_read(["card"], ["other.all(card, card.x > 1)"]) == {"card": []}
+    assert fields_read(["card"], ['card["a/b"].c.size() > 0 && has(card.d)']) == {
+        "card": ["/a~1b/c", "/d"]
+    }
+
+
+ATTESTED = """\
+id: TST.C.01
+title: {nl: "Verklaard", en: "Attested"}
+description: {nl: "Testnorm.", en: "Test norm."}
+severity: major
+derived_from:
+  - {catalogue: algoritmekader, id: "urn:nl:ak:ver:grw-02", version: v2.5.1, strength: full}
+evidence:
+  model_card: {kind: model-card}
+checks:
+  - kind: expr
+    expr: "size(model_card.features) > 0"
+  - kind: expr
+    attested: true
+    expr: "model_card.name != ''"
+"""
+
+
+def test_a_pass_on_the_auditees_word_is_never_a_plain_pass(bundle: Path, norms: Path) -> None:
+    (norms / "TST.C.01.yaml").write_text(ATTESTED, "utf-8")
+    _, found = findings(bundle, norms)
+    finding = found["TST.C.01"]
+    assert finding["status"] == "pass"
+    assert finding["attested"] is True
+    assert [c["attested"] for c in finding["checks"]] == [False, True]
+    assert found["TST.A.01"]["attested"] is False
+    run = run_cli("check", bundle, "--norms", norms, "--as-of", AS_OF, "--format", "json")
+    summary = json.loads(run.stdout)["summary"]
+    assert summary["attested_pass"] == 1
+    assert summary["by_status"]["pass"] >= 1
+    base = ("check", bundle, "--norms", norms, "--as-of", AS_OF, "--format")
+    assert "pass (attested by the organisation): 1: TST.C.01" in run_cli(*base, "terminal").stdout
+    nl = run_cli(*base, "terminal", "--lang", "nl").stdout
+    assert "voldoet (verklaard door de organisatie): 1: TST.C.01" in nl
+    assert "pass (attested by the organisation)" in run_cli(*base, "markdown").stdout
+    html = run_cli(*base, "html").stdout
+    assert "pass (attested by the organisation)" in html
+    assert (
+        "voldoet (verklaard door de organisatie)" in run_cli(*base, "html", "--lang", "nl").stdout
+    )
+    sarif = json.loads(run_cli(*base, "sarif").stdout)
+    result = next(r for r in sarif["runs"][0]["results"] if r["ruleId"] == "TST.C.01")
+    assert result["properties"]["attested"] is True
+    assert result["message"]["text"].startswith("pass (attested by the organisation)")
+    junit = run_cli(*base, "junit").stdout
+    assert '<property name="attested" value="true"' in junit
+    assert "pass (attested by the organisation)" in junit
+    oscal = json.loads(run_cli(*base, "oscal").stdout)
+    item = next(
+        f
+        for f in oscal["assessment-results"]["results"][0]["findings"]
+        if f["target"]["target-id"] == "TST.C.01"
+    )
+    assert {(p["name"], p["value"]) for p in item["props"]} >= {("attested", "true")}
+    assert item["description"].startswith("pass (attested by the organisation)")
+
+
+def test_a_failing_attested_check_is_a_plain_fail(bundle: Path, norms: Path) -> None:
+    (norms / "TST.C.01.yaml").write_text(ATTESTED.replace("!= ''", "== ''"), "utf-8")
+    _, found = findings(bundle, norms)
+    assert found["TST.C.01"]["status"] == "fail"
+    assert found["TST.C.01"]["attested"] is False
+
+
+def test_attested_is_in_the_published_norm_schema() -> None:
+    from conftest import ROOT
+
+    schema = json.loads((ROOT / "norms" / "norm.schema.json").read_text("utf-8"))
+    configs = [d for name, d in schema["$defs"].items() if name.endswith("Config")]
+    assert configs
+    missing = [d["title"] for d in configs if "attested" not in d["properties"]]
+    assert not missing, f"check kinds without the common attested field: {missing}"
+
+
+def test_a_missing_builtin_check_kind_fails_loudly(tmp_path: Path) -> None:
+    """Code review §3: a built-in kind whose module is gone is an internal error naming it,
+    never a kind that silently disappears (a copy of the package lacks checks/judgement.py)."""
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    package = tmp_path / "site" / "normenkader"
+    shutil.copytree(
+        ROOT / "engine" / "normenkader", package, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    (package / "checks" / "judgement.py").unlink()
+    code = "from normenkader.checks import kinds\nkinds()\n"
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(tmp_path / "site"), "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
+    assert run.returncode != 0
+    assert "BuiltinKindMissing" in run.stderr
+    assert "'judgement'" in run.stderr
+
+
+def test_unknown_check_kind_in_a_norm_is_a_lint_error(norms: Path) -> None:
+    text = (norms / "TST.A.05.yaml").read_text("utf-8").replace("kind: expr", "kind: exprr")
+    (norms / "TST.A.05.yaml").write_text(text, "utf-8")
+    run = run_cli("lint", norms)
+    assert run.code == 3
+    assert "TST.A.05.yaml" in run.stdout + run.stderr

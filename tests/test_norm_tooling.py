@@ -74,7 +74,7 @@ def test_graph_formats(norms: Path) -> None:
     mermaid = run_cli("graph", "--norms", norms, "--format", "mermaid")
     assert "TST_A_02 --> TST_A_01" in mermaid.stdout
     data = json.loads(run_cli("graph", "--norms", norms, "--format", "json").stdout)
-    assert {"from": "TST.A.02", "to": "TST.A.01"} in data["edges"]
+    assert {"from": "TST.A.02", "to": "TST.A.01", "type": "requires"} in data["edges"]
 
 
 def test_explain_shows_sources_evidence_and_both_directions(norms: Path) -> None:
