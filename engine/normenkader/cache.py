@@ -66,7 +66,9 @@ DEPENDENCIES = (
 #: Shortest ``$NORMENKADER_CACHE_SECRET`` accepted (a shorter one turns the cache off).
 MIN_SECRET_CHARS = 32
 
+#: Flags for reading an entry or the key: never through a link, never waiting on a FIFO.
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_SAFE_OPEN = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0)
 _disabled = False
 _use: ContextVar[bool] = ContextVar("normenkader_cache_use", default=True)
 
@@ -137,11 +139,15 @@ def fingerprint() -> str:
             schemas: Path | None = schemas_dir()
         except FileNotFoundError:
             schemas = None
-        for label, root in (("package", package), ("schemas", schemas)):
-            digest.update(f"\0{label}\0".encode())
-            if root is not None:
-                _hash_tree(digest, str(root), "")
-        _fingerprint = digest.hexdigest()
+        try:
+            for label, root in (("package", package), ("schemas", schemas)):
+                digest.update(f"\0{label}\0".encode())
+                if root is not None:
+                    _hash_tree(digest, str(root), "")
+            _fingerprint = digest.hexdigest()
+        except OSError:  # a file of the engine cannot be read: no key can name the code
+            disable()
+            _fingerprint = os.urandom(32).hex()
     return _fingerprint
 
 
@@ -296,7 +302,7 @@ def _load_secret() -> bytes | None:
 def _read_key(path: Path) -> bytes | None:
     """The key file's 32 bytes if it is a regular 0600 file of this user, else None."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW)
+        fd = os.open(path, _SAFE_OPEN)
     except FileNotFoundError:
         return None
     try:
@@ -368,7 +374,7 @@ def read_regular(path: Path, limit: int) -> bytes | None:
     """The bytes of ``path`` if it is a regular file (not followed through a link) of at
     most ``limit`` bytes; None otherwise. Never blocks on a FIFO or device."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW)
+        fd = os.open(path, _SAFE_OPEN)
     except OSError:
         return None
     try:
