@@ -38,7 +38,7 @@ def trusted_file(path: Path, entries: list[dict[str, str]]) -> Path:
 
 def entry(public: str, role: str = "submitter", until: str | None = None) -> dict[str, str]:
     value = {
-        "organisation": "Gemeente Test",
+        "organisation": "Toezichthouder" if role == "supervisor" else "Gemeente Test",
         "role": role,
         "public_key": public,
         "valid_from": "2026-01-01",
@@ -289,7 +289,7 @@ def test_signed_result_verifies_and_reruns(setup: dict[str, Path]) -> None:
     archive = seal(setup["root"] / "work", setup["root"] / "bag.zip")  # same bundle, other form
     outcome = verify(workspace, statement, archive, setup["trusted"], "--report", report, "--rerun")
     assert outcome.code == 0, outcome.stderr
-    assert "reproduced" in outcome.stdout and "Gemeente Test (supervisor)" in outcome.stdout
+    assert "reproduced" in outcome.stdout and "Toezichthouder (supervisor)" in outcome.stdout
 
 
 def test_signed_result_against_another_bundle(setup: dict[str, Path]) -> None:

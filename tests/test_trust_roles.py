@@ -357,6 +357,19 @@ def test_a_back_dated_result_by_an_expired_key_is_refused(trust: Trust) -> None:
     assert_rejected(trust.verify(trust.root / "s.json"), "KEY_EXPIRED")
 
 
+def test_a_result_by_a_supervisor_key_of_the_audited_organisation_is_refused(
+    trust: Trust,
+) -> None:
+    own = keygen(
+        trust.ws, "own", "gemeente  TEST", "--role", "supervisor", "--valid-from", "2026-01-01"
+    )
+    trust.trusted = trusted(trust.root / "trusted.yaml", trust.org, trust.sup, own)
+    statement = trust.result("own")
+    outcome = trust.verify(statement)
+    assert_rejected(outcome, "ROLE_NOT_ALLOWED")
+    assert "audited organisation" in outcome.stderr
+
+
 def test_a_result_signed_before_its_as_of_date_is_refused(trust: Trust) -> None:
     statement = trust.result("sup", "--signed-at", "2026-11-28T23:59:59Z")
     assert_rejected(trust.verify(statement), "SIGNED_BEFORE_AS_OF")

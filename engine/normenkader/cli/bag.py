@@ -390,6 +390,7 @@ def _verify_result(
             bundle_digest=opened.digest,
             norm_set_digest=norm_set.digest,
             where=where,
+            bundle_organisation=opened.manifest["bundle"].get("organisation"),
         )
         signer = claim.signer
         click.echo(

@@ -754,11 +754,13 @@ def verify_result(
     norm_set_digest: str | None = None,
     report_bytes: bytes | None = None,
     where: str = "result",
+    bundle_organisation: str | None = None,
 ) -> ResultClaim:
     """Verify a signed result; compare it with the bundle, norm set and report given.
 
     The key must hold the role supervisor (a submitter key never can: the roles exclude
-    each other) and be valid at the statement's ``signed_at``, which may not lie before
+    each other), may not belong to the audited organisation (``bundle_organisation``,
+    when given) and must be valid at the statement's ``signed_at``, which may not lie before
     the result's as-of date. Codes: SIGNATURE_INVALID, SIGNATURE_UNTRUSTED,
     ROLE_NOT_ALLOWED, SIGNED_AT_INVALID, SIGNED_BEFORE_AS_OF, KEY_NOT_YET_VALID,
     KEY_EXPIRED, SIGNATURE_SUBJECT_MISMATCH (another bundle), NORM_SET_MISMATCH,
@@ -803,6 +805,13 @@ def verify_result(
         raise InputError(
             "SIGNATURE_SUBJECT_MISMATCH",
             f"the result is about bundle {digests[0]}, this bundle is {bundle_digest}",
+            where,
+        )
+    if same_name(key.organisation, bundle_organisation):
+        raise InputError(
+            "ROLE_NOT_ALLOWED",
+            f"key {key.key_id[:16]} belongs to {key.organisation!r}, the audited organisation:"
+            " it may not sign a check result about its own bundle",
             where,
         )
     signer = {**key.describe(), "signed_at": format_signed_at(signed_at)}
