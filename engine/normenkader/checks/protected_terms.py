@@ -57,6 +57,8 @@ NEGATION_WINDOW = 4
 #: Words that mark a sentence as about a proxy or a bias test rather than about using the ground.
 PROXY_CONTEXT = ("proxy", "proxies", "samenhang", "associat", "correlat", "gecorreleerd", "bias")
 MAX_TEXT = 5000
+#: Characters one check evaluation screens at most (names and descriptions together).
+MAX_SCREENED_CHARS = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -121,12 +123,13 @@ class TermList:
     terms: tuple[Term, ...]
     not_a_ground: dict[str, tuple[Pattern, ...]]
     _exact: dict[str, tuple[Term, ...]] = field(default_factory=dict)
-    _prefix: dict[str, tuple[Term, ...]] = field(default_factory=dict)
+    _prefix: dict[str, tuple[tuple[str, tuple[Term, ...]], ...]] = field(default_factory=dict)
+    """Prefix patterns by their first two letters (a token is compared with few of them)."""
     _contains: tuple[Term, ...] = ()
 
     def candidates(self, token: str) -> list[Term]:
         found = list(self._exact.get(token, ()))
-        for prefix, terms in self._prefix.items():
+        for prefix, terms in self._prefix.get(token[:2], ()):
             if token.startswith(prefix):
                 found.extend(terms)
         found.extend(t for t in self._contains if t.pattern.words[0][1] in token)
@@ -217,9 +220,18 @@ def _parse_terms(data: bytes, source: str) -> TermList:
         terms=tuple(terms),
         not_a_ground=excluded,
         _exact={k: tuple(v) for k, v in exact.items()},
-        _prefix={k: tuple(v) for k, v in sorted(prefix.items())},
+        _prefix=_by_head(prefix),
         _contains=tuple(contains),
     )
+
+
+def _by_head(prefix: dict[str, list[Term]]) -> dict[str, tuple[tuple[str, tuple[Term, ...]], ...]]:
+    heads: dict[str, list[tuple[str, tuple[Term, ...]]]] = {}
+    for text, terms in sorted(prefix.items()):
+        if len(text) < 2:
+            raise ValueError(f"prefix {text!r}: at least two letters")
+        heads.setdefault(text[:2], []).append((text, tuple(terms)))
+    return {head: tuple(items) for head, items in heads.items()}
 
 
 @dataclass(frozen=True)
@@ -275,6 +287,40 @@ def _excluded(terms: TermList, ground: str, words: list[str], start: int, length
             if begin + size >= start + length and phrase.match_at(words, begin):
                 return True
     return False
+
+
+class ScreenBudgetExceeded(Exception):
+    """More text than one check screens (hostile or absurdly large evidence)."""
+
+
+class Screen:
+    """``find`` with memory and a budget, so hostile evidence cannot make a check hang.
+
+    The same text (a source field named by many features) is screened once; the characters
+    screened in one evaluation are capped at ``MAX_SCREENED_CHARS`` (about five seconds).
+    """
+
+    def __init__(self, terms: TermList, budget: int = 0) -> None:
+        self.terms = terms
+        self.budget = budget or MAX_SCREENED_CHARS
+        self.used = 0
+        self._memo: dict[tuple[str, str, frozenset[str]], list[Hit]] = {}
+
+    def __call__(self, text: str, scope: str, excused: frozenset[str] = frozenset()) -> list[Hit]:
+        key = (text, scope, excused)
+        known = self._memo.get(key)
+        if known is not None:
+            return known
+        self.charge(len(text))
+        hits = find(self.terms, text, scope, excused)
+        self._memo[key] = hits
+        return hits
+
+    def charge(self, characters: int) -> None:
+        """Count text screened by other means against the same budget."""
+        self.used += min(characters, MAX_TEXT)
+        if self.used > self.budget:
+            raise ScreenBudgetExceeded(f"over {self.budget} characters to screen")
 
 
 # --- the check ----------------------------------------------------------------------------
@@ -359,7 +405,15 @@ class ProtectedTermsCheck:
                 Status.ERROR, f"term list unusable: {exc}", f"termenlijst onbruikbaar: {exc}", {}
             )
         hard_line = frozenset(ctx.params.get("hard_line_grounds") or terms.hard_line)
-        signals, notes = self._signals(ctx, terms, hard_line)
+        try:
+            signals, notes = self._signals(ctx, Screen(terms))
+        except ScreenBudgetExceeded as exc:
+            return _result(
+                Status.ERROR,
+                f"the evidence holds too much text to screen: {exc}",
+                f"het bewijs bevat te veel tekst om te doorzoeken: {exc}",
+                {"term_list": {"version": terms.version, "sha256": terms.sha256}},
+            )
         values: dict[str, Any] = {
             "term_list": {"version": terms.version, "sha256": terms.sha256},
             "hard_line_grounds": sorted(hard_line),
@@ -377,9 +431,7 @@ class ProtectedTermsCheck:
             return None
         return item.content if item.form == "structured" else item.entry
 
-    def _signals(
-        self, ctx: NormContext, terms: TermList, hard_line: frozenset[str]
-    ) -> tuple[list[Signal], list[str]]:
+    def _signals(self, ctx: NormContext, screen: Screen) -> tuple[list[Signal], list[str]]:
         card = self._content(ctx, self.config.model_card) or {}
         dictionary = self._content(ctx, self.config.dictionary)
         dataset = self._content(ctx, self.config.dataset)
@@ -392,11 +444,11 @@ class ProtectedTermsCheck:
         elif self.config.dictionary:
             notes.append("no data dictionary: source fields were screened by name only")
         groups = _group_columns(dataset)
-        group_grounds = {g: _column_ground(terms, g, fields) for g in groups}
+        group_grounds = {g: _column_ground(screen, g, fields) for g in groups}
         features = [f for f in card.get("features") or [] if isinstance(f, dict)]
         signals: list[Signal] = []
         for feature in features:
-            signals.extend(self._feature(terms, feature, fields, group_grounds))
+            signals.extend(self._feature(screen, feature, fields, group_grounds))
         declared = {_key(str(f.get("name", ""))) for f in features}
         if isinstance(dataset, dict):
             extra = [c for c in _dataset_features(dataset) if _key(c) not in declared]
@@ -404,12 +456,12 @@ class ProtectedTermsCheck:
                 notes.append(f"dataset feature column {column!r} is not on the model card")
                 pseudo = {"name": column, "protected_ground": "none"}
                 place = "decisions dataset feature column name"
-                signals.extend(self._feature(terms, pseudo, fields, group_grounds, place))
+                signals.extend(self._feature(screen, pseudo, fields, group_grounds, place))
         return signals, notes
 
     def _feature(
         self,
-        terms: TermList,
+        screen: Screen,
         feature: dict[str, Any],
         fields: dict[str, dict[str, Any]],
         group_grounds: dict[str, str],
@@ -422,7 +474,7 @@ class ProtectedTermsCheck:
 
         def add(text: Any, scope: str, where: str) -> None:
             if isinstance(text, str) and text:
-                for hit in find(terms, text, scope, proxies):
+                for hit in screen(text, scope, proxies):
                     found.append(Signal(name, hit.ground, hit.strength, where, hit.term,
                                         hit.phrase, hit.note))  # fmt: skip
 
@@ -436,10 +488,10 @@ class ProtectedTermsCheck:
                 continue
             add(entry.get("description"), "text", f"data dictionary description of '{source}'")
             field_tag = entry.get("protected_ground")
-            if isinstance(field_tag, str) and field_tag in terms.grounds:
+            if isinstance(field_tag, str) and field_tag in screen.terms.grounds:
                 where = f"data dictionary tag of '{source}'"
                 found.append(Signal(name, field_tag, "declared", where))
-            special = terms.special_categories.get(str(entry.get("special_category")))
+            special = screen.terms.special_categories.get(str(entry.get("special_category")))
             if special:
                 where = f"data dictionary special category of '{source}'"
                 found.append(Signal(name, special, "declared", where))
@@ -591,12 +643,12 @@ def _dataset_features(dataset: dict[str, Any]) -> list[str]:
     return [c for c in columns.get("features") or [] if isinstance(c, str) and c]
 
 
-def _column_ground(terms: TermList, column: str, fields: dict[str, dict[str, Any]]) -> str:
+def _column_ground(screen: Screen, column: str, fields: dict[str, dict[str, Any]]) -> str:
     """The ground a group column stands for: its dictionary tag, else its name, else unknown."""
     tag = (fields.get(column) or {}).get("protected_ground")
-    if isinstance(tag, str) and tag in terms.grounds:
+    if isinstance(tag, str) and tag in screen.terms.grounds:
         return tag
-    hits = find(terms, column, "names")
+    hits = screen(column, "names")
     strong = sorted(h.ground for h in hits if h.strength == "strong")
     if strong:
         return strong[0]

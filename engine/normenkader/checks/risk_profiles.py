@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..results import CheckResult, Status
 from . import PYDANTIC_CONFIG, CheckConfig, CheckConfigError, register
-from .protected_terms import compile_pattern, find, load_terms, tokens
+from .protected_terms import Screen, ScreenBudgetExceeded, compile_pattern, load_terms, tokens
 
 if TYPE_CHECKING:
     from ..norms.compiled import CompiledNorm
@@ -91,19 +91,33 @@ class RiskProfilesCheck:
             if isinstance(f, dict)
         }
         profiles = [p for p in assessment.get("profiles") or [] if isinstance(p, dict)]
-        if self.config.part == "suspect":
-            return self._suspect(ctx, profiles, features)
-        return self._proxies(ctx, profiles, features)
-
-    # -- CRM 2.1 / 2.2: suspect grounds ---------------------------------------------------
-
-    def _suspect(
-        self, ctx: NormContext, profiles: list[dict[str, Any]], features: dict[str, Any]
-    ) -> CheckResult:
         try:
             terms = load_terms()
         except (OSError, ValueError, KeyError, TypeError) as exc:
             return _result(Status.ERROR, f"term list unusable: {exc}", f"termenlijst: {exc}", {})
+        screen = Screen(terms)
+        try:
+            if self.config.part == "suspect":
+                return self._suspect(ctx, screen, profiles, features)
+            return self._proxies(ctx, screen, profiles, features)
+        except ScreenBudgetExceeded as exc:
+            return _result(
+                Status.ERROR,
+                f"the evidence holds too much text to screen: {exc}",
+                f"het bewijs bevat te veel tekst om te doorzoeken: {exc}",
+                {},
+            )
+
+    # -- CRM 2.1 / 2.2: suspect grounds ---------------------------------------------------
+
+    def _suspect(
+        self,
+        ctx: NormContext,
+        screen: Screen,
+        profiles: list[dict[str, Any]],
+        features: dict[str, Any],
+    ) -> CheckResult:
+        terms = screen.terms
         suspect = frozenset(ctx.params.get("suspect_grounds") or terms.hard_line)
         share_limit = float(ctx.params.get("decisive_share", 0.5))
         min_chars = int(ctx.params.get("min_justification_chars", 40))
@@ -123,7 +137,7 @@ class RiskProfilesCheck:
             suspect_here: list[str] = []
             for criterion in criteria:
                 name = str(criterion.get("name", ""))
-                grounds = _grounds(terms, criterion, features.get(_key(name)))
+                grounds = _grounds(screen, criterion, features.get(_key(name)))
                 hit = sorted(grounds & suspect)
                 share = (
                     float(criterion["weight"]) / total
@@ -202,7 +216,11 @@ class RiskProfilesCheck:
     # -- proxies ------------------------------------------------------------------------
 
     def _proxies(
-        self, ctx: NormContext, profiles: list[dict[str, Any]], features: dict[str, Any]
+        self,
+        ctx: NormContext,
+        screen: Screen,
+        profiles: list[dict[str, Any]],
+        features: dict[str, Any],
     ) -> CheckResult:
         threshold = float(ctx.params.get("proxy_threshold", 0.3))
         min_chars = int(ctx.params.get("min_justification_chars", 40))
@@ -215,7 +233,7 @@ class RiskProfilesCheck:
                 if not isinstance(criterion, dict):
                     continue
                 name = str(criterion.get("name", ""))
-                reasons = self._proxy_reasons(criterion, features.get(_key(name)))
+                reasons = self._proxy_reasons(screen, criterion, features.get(_key(name)))
                 if not reasons:
                     continue
                 label = f"{pid}/{name}"
@@ -266,13 +284,15 @@ class RiskProfilesCheck:
         )
 
     def _proxy_reasons(
-        self, criterion: dict[str, Any], feature: dict[str, Any] | None
+        self, screen: Screen, criterion: dict[str, Any], feature: dict[str, Any] | None
     ) -> list[str]:
         reasons = [f"declared proxy for {g}" for g in criterion.get("proxy_for") or []]
         if feature:
             reasons += [f"model card: proxy for {g}" for g in feature.get("proxy_for") or []]
         for field in ("name", "description"):
-            words = tokens(str(criterion.get(field) or ""))
+            text = str(criterion.get(field) or "")
+            screen.charge(len(text))
+            words = tokens(text)
             for pattern in self.proxy_patterns:
                 if any(pattern.match_at(words, i) for i in range(len(words))):
                     reasons.append(f"{field} matches known proxy '{pattern.source}'")
@@ -287,14 +307,14 @@ class RiskProfilesCheck:
         return CheckResult("risk_profiles", Status.FAIL, message, values)
 
 
-def _grounds(terms: Any, criterion: dict[str, Any], feature: dict[str, Any] | None) -> set[str]:
+def _grounds(screen: Screen, criterion: dict[str, Any], feature: dict[str, Any] | None) -> set[str]:
     """The grounds a criterion touches: its own tag, the model card's tag, the term list."""
     grounds = {str(criterion.get("ground", "none"))}
     if feature:
         grounds.add(str(feature.get("protected_ground", "none")))
     for text, scope in ((criterion.get("name"), "names"), (criterion.get("description"), "text")):
         if isinstance(text, str):
-            grounds.update(h.ground for h in find(terms, text, scope) if h.strength == "strong")
+            grounds.update(h.ground for h in screen(text, scope) if h.strength == "strong")
     grounds.discard("none")
     return grounds
 
