@@ -40,6 +40,7 @@ BUILTIN_MODULES = (
     "proxy",
     "attestation",
     "protected_terms",
+    "risk_profiles",
     "verified_facts",
 )
 
