@@ -413,6 +413,19 @@ def test_same_file_for_report_and_statement_is_a_usage_error(trust: Trust) -> No
         assert report.read_text() == "previous report\n", other
 
 
+def test_an_output_never_overwrites_an_input(trust: Trust) -> None:
+    key = (trust.root / "sup.key").read_bytes()
+    for flag in ("-o", "--statement"):
+        outcome = trust.ws.run(
+            "check", trust.bundle, "--norms", FIXTURE_NORMS, "--as-of", AS_OF, "--format",
+            "json", "-o", "report.json", "--statement", "statement.json", flag, "./sup.key",
+            "--sign-key", "sup.key", "--trusted-keys", trust.trusted,
+        )  # fmt: skip
+        assert_rejected(outcome, "USAGE")
+        assert "--sign-key" in outcome.stderr
+        assert (trust.root / "sup.key").read_bytes() == key
+
+
 def _run_with_cache(
     root: Path, cache_dir: Path, *args: str | Path
 ) -> subprocess.CompletedProcess[str]:

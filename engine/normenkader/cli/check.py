@@ -191,6 +191,19 @@ def check(
         raise InputError("USAGE", "--require-signature needs --trusted-keys")
     if statement and output and _same_file(statement, output):
         raise InputError("USAGE", "--statement and -o name the same file", str(statement))
+    inputs = {
+        "--sign-key": sign_key,
+        "--trusted-keys": trusted_keys,
+        "--signature": signature,
+        "--waivers": waivers,
+        "--waiver-policy": waiver_policy,
+        "--assessments": assessments,
+        "--baseline": baseline,
+    }
+    for flag, target in (("-o", output), ("--statement", statement)):
+        for name, source in inputs.items():
+            if target and source and _same_file(target, source):
+                raise InputError("USAGE", f"{flag} would overwrite the {name} file", str(target))
     key, signing_moment = None, None
     if statement and sign_key:
         from ..evidence.signing import load_private_key, signing_time
