@@ -166,7 +166,7 @@ def test_priv11_reading_of_art22_for_the_selection_is_a_profile_parameter(tmp_pa
 
     def priv11(*extra: str) -> dict[str, Any]:
         _, output = _invoke("check", str(bundle), "--as-of", AS_OF, "--format", "json", *extra)
-        found = {f["norm_id"]: f for f in json.loads(output)["findings"]}
+        found: dict[str, dict[str, Any]] = {f["norm_id"]: f for f in json.loads(output)["findings"]}
         return found["NK.PRIV.11"]
 
     strict = priv11()
