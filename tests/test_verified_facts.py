@@ -193,3 +193,58 @@ def test_broken_rule_file_is_a_clear_input_error(change: dict[str, Any], message
         parse_rules(data, "fact-checks.yaml", "sha256:test", strict=True)
     assert caught.value.code == "FACT_CHECKS_INVALID"
     assert message in caught.value.line()
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("naam_aanvrager", True),
+        ("Date of birth", True),
+        ("BSN", True),
+        ("e-mail", True),
+        ("bedrijfsnaam", False),
+        ("postcode_area", False),
+        ("income_band", False),
+    ],
+)
+def test_identifying_field_names_match_as_whole_words(name: str, expected: bool) -> None:
+    from normenkader.facts import _ItemScope
+
+    rules = load_rules()
+    scope = _ItemScope({}, rules.phrases)
+    assert scope.mentions(name, "personal_identifier") is expected
+
+
+def test_a_rule_that_cannot_be_evaluated_counts_at_the_strictest_value(tmp_path: Path) -> None:
+    """A rule over the evaluation budget must not relieve obligations: the fact is raised,
+    and the problem is recorded (NK.PRF.04 then reports ``error``)."""
+    from datetime import date
+
+    from normenkader.evidence.bundle import open_bundle
+    from normenkader.facts import _verify
+
+    bundle_dir = _copy("selectie-bias", tmp_path / "copy", special_categories=False)
+    manifest = yaml.safe_load((bundle_dir / "bundle.yaml").read_text("utf-8"))
+    path = next(e["path"] for e in manifest["evidence"] if e["kind"] == "data-dictionary")
+    fields = [{"name": f"veld_{i:04d}", "special_category": "none"} for i in range(1500)]
+    (bundle_dir / path).write_text(yaml.safe_dump({"fields": fields}), "utf-8")
+    data = yaml.safe_load(rules_path().read_text("utf-8"))
+    quadratic = dict(data["rules"][0])  # a real rule, made to cost millions of steps here
+    quadratic.update(
+        id="quadratic",
+        fact="special_categories",
+        evidence="data-dictionary",
+        when="item.fields.exists(f, item.fields.exists(g, g.name == f.name + '_'))",
+    )
+    data["rules"] = [quadratic]
+    rules = parse_rules(data, "test", "sha256:test", strict=True)
+    (tmp_path / "stage").mkdir(mode=0o700)
+    bundle = open_bundle(bundle_dir, workdir=tmp_path / "stage")
+    values = {i.id: i.content for i in bundle.items.values() if i.form == "structured"}
+    outcome = _verify(bundle, date.fromisoformat(AS_OF), values, rules)
+    assert outcome.profile["special_categories"] is True
+    assert outcome.problems and "quadratic" in outcome.problems[0]
+    assert "budget" in outcome.problems[0]
+    (found,) = outcome.contradictions
+    assert found.declared is False and found.implied is True
+    assert "could not be evaluated" in found.because["en"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 import weakref
 from dataclasses import dataclass, field
 from datetime import date
@@ -60,6 +61,8 @@ class Rules(NamedTuple):
     terms: dict[str, Any]
     rules: tuple[Rule, ...]
     digest: str
+    #: every term list of strings, as ``_word_word_`` phrases for ``mentions``
+    phrases: dict[str, tuple[str, ...]]
 
 
 @dataclass(repr=False, eq=False)
@@ -225,7 +228,12 @@ def parse_rules(value: Any, where: str, digest: str, strict: bool = False) -> Ru
         )
     if not rules:
         raise bad("no rules")
-    return Rules(facts=facts, terms=dict(terms), rules=tuple(rules), digest=digest)
+    phrases = {
+        str(name): tuple(_words(str(p)) for p in value)
+        for name, value in terms.items()
+        if isinstance(value, list) and all(isinstance(p, str) and p.strip() for p in value)
+    }
+    return Rules(facts=facts, terms=dict(terms), rules=tuple(rules), digest=digest, phrases=phrases)
 
 
 # --- verification --------------------------------------------------------------------------
@@ -260,7 +268,7 @@ def _verify(bundle: Bundle, as_of: date, values: dict[str, Any], rules: Rules) -
         "terms": rules.terms,
         "as_of": to_timestamp(as_of),
     }
-    contexts: dict[str, Any] = {}
+    scopes: dict[str, _ItemScope] = {}
     for rule in rules.rules:
         order = rules.facts[rule.fact]
         declared_value = lookup(declared, rule.fact)
@@ -271,52 +279,116 @@ def _verify(bundle: Bundle, as_of: date, values: dict[str, Any], rules: Rules) -
         item = _current(bundle, rule.kind, as_of)
         if item is None:
             continue
-        context = contexts.get(item.id)
-        if context is None:
+        scope = scopes.get(item.id)
+        if scope is None:
             entry = dict(item.entry)
             entry["sha256"] = item.record.sha256
             variables = dict(shared, item=values.get(item.id), entry=with_timestamps(entry))
-            context = contexts[item.id] = make_context(variables)
-        try:
-            if rule.when.evaluate(context) is not True:
-                continue
-            implied = rule.implies.evaluate(context)
-            read = rule.read.evaluate(context)
-        except EvaluationError as exc:
-            outcome.problems.append(f"{rule.id} on {item.id}: {exc}")
-            continue
-        if implied not in order:
-            outcome.problems.append(
-                f"{rule.id} on {item.id}: implies {implied!r}, not one of {list(order)}"
-            )
-            continue
-        declared_rank = order.index(declared_value) if declared_value is not None else -1
-        if order.index(implied) <= declared_rank:
-            continue
-        outcome.contradictions.append(
-            Contradiction(
-                fact=rule.fact,
-                declared=declared_value,
-                implied=implied,
-                rule=rule.id,
-                evidence={
-                    "id": item.id,
-                    "kind": item.kind,
-                    "path": item.path,
-                    "sha256": item.record.sha256,
-                    "date": item.date.isoformat() if item.date else None,
-                },
-                at=rule.at,
-                read=_plain(read),
-                because=rule.because,
-                source=rule.source,
-            )
-        )
+            scope = scopes[item.id] = _ItemScope(variables, rules.phrases)
+        shown = _apply(rule, order, declared_value, item, scope, outcome.problems)
+        if shown is not None:
+            outcome.contradictions.append(shown)
     outcome.contradictions.sort(key=lambda c: (c.fact, c.evidence["id"], c.rule))
     for fact, found in outcome.overridden().items():
         order = rules.facts[fact]
         _assign(outcome.profile, fact, max((c.implied for c in found), key=order.index))
     return outcome
+
+
+def _apply(
+    rule: Rule,
+    order: tuple[Any, ...],
+    declared: Any,
+    item: EvidenceItem,
+    scope: _ItemScope,
+    problems: list[str],
+) -> Contradiction | None:
+    """One rule on one item: the contradiction it shows, if any.
+
+    A rule that cannot be evaluated on this item (over the evaluation budget, or raising)
+    is a problem (NK.PRF.04 reports ``error``) and counts as showing the strictest value:
+    an item nobody could read must not relieve obligations either.
+    """
+    undecided = ""
+    try:
+        shows = scope.evaluate(rule.when) is True
+        implied = scope.evaluate(rule.implies) if shows else None
+        read = _plain(scope.evaluate(rule.read)) if shows else None
+    except EvaluationError as exc:  # BudgetExceeded included
+        problems.append(f"{rule.id} on {item.id}: {exc}")
+        shows, implied, read, undecided = True, order[-1], None, str(exc)
+    if not shows:
+        return None
+    if implied not in order:
+        problems.append(f"{rule.id} on {item.id}: implies {implied!r}, not one of {list(order)}")
+        implied, undecided = order[-1], "implied value outside the order"
+    if order.index(implied) <= (order.index(declared) if declared is not None else -1):
+        return None
+    because = rule.because
+    if undecided:
+        because = {
+            "en": f"could not be evaluated ({undecided}); taken at the strictest value",
+            "nl": f"niet te beoordelen ({undecided}); genomen op de strengste waarde",
+        }
+    return Contradiction(
+        fact=rule.fact,
+        declared=declared,
+        implied=implied,
+        rule=rule.id,
+        evidence={
+            "id": item.id,
+            "kind": item.kind,
+            "path": item.path,
+            "sha256": item.record.sha256,
+            "date": item.date.isoformat() if item.date else None,
+        },
+        at=rule.at,
+        read=read,
+        because=because,
+        source=rule.source,
+    )
+
+
+class _ItemScope:
+    """The CEL variables of one evidence item; every expression runs within the budget.
+
+    The rules may call ``mentions(text, 'list')``: whether ``text`` contains, as whole
+    words, a phrase of the named term list (case-insensitive; ``_``, ``-``, spaces and other
+    separators are word breaks). It is linear in the text, where a CEL ``matches`` over a
+    long alternation compiles the pattern again for every field (seconds on a large data
+    dictionary).
+    """
+
+    def __init__(self, variables: dict[str, Any], phrases: dict[str, tuple[str, ...]]) -> None:
+        self.variables = variables
+        self.phrases = phrases
+        self._context: Any = None
+
+    def context(self) -> Any:
+        if self._context is None:
+            self._context = make_context(self.variables)
+            self._context.add_function("mentions", self.mentions)
+        return self._context
+
+    def mentions(self, text: Any, name: Any) -> bool:
+        phrases = self.phrases.get(str(name))
+        if phrases is None:
+            raise ValueError(f"mentions: no term list {name!r}")
+        words = _words(str(text))
+        return any(phrase in words for phrase in phrases)
+
+    def evaluate(self, expression: Expression) -> Any:
+        from . import budget
+
+        return budget.evaluate(expression, self.variables, self.context)
+
+
+_SEPARATORS = re.compile(r"[^a-z0-9]+")
+
+
+def _words(text: str) -> str:
+    """``text`` lower-cased as ``_word_word_``: a phrase ``_a_b_`` is in it as whole words."""
+    return "_" + _SEPARATORS.sub("_", text.lower()).strip("_") + "_"
 
 
 def _current(bundle: Bundle, kind: str, as_of: date) -> EvidenceItem | None:

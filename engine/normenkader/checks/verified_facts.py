@@ -61,7 +61,10 @@ class VerifiedFactsCheck:
 
         outcome = verify(ctx.bundle, ctx.as_of, ctx.cel_values)
         values: dict[str, Any] = {"fact_checks": outcome.digest}
-        if outcome.problems:
+        if outcome.contradictions:
+            values["offending"] = sorted({c.fact for c in outcome.contradictions})
+            values["contradictions"] = [c.to_dict() for c in outcome.contradictions]
+        if outcome.problems:  # the facts concerned were raised to their strictest value
             text = "; ".join(outcome.problems)
             return CheckResult(
                 self.kind,
@@ -82,8 +85,6 @@ class VerifiedFactsCheck:
                 },
                 values,
             )
-        values["offending"] = sorted({c.fact for c in outcome.contradictions})
-        values["contradictions"] = [c.to_dict() for c in outcome.contradictions]
         explain = self.config.explain or {}
         message = {}
         for lang, lead in (
