@@ -169,3 +169,21 @@ def test_sigterm_removes_the_staging_folder(bundle: Path, tmp_path: Path) -> Non
     assert process.returncode == 128 + signal.SIGTERM, stderr
     assert b"Traceback" not in stderr
     assert list(scratch.iterdir()) == []
+
+
+def test_applies_if_is_bounded_and_its_facts_come_from_the_tree(bundle: Path, norms: Path) -> None:
+    _norm(norms, "true")
+    text = (norms / "TST.E.01.yaml").read_text("utf-8")
+    costly = f"size({LIST_2000}.map(a, {LIST_2000}.map(b, a * b))) > 0"
+    (norms / "TST.E.01.yaml").write_text(
+        text.replace("severity: major\n", f"severity: major\napplies_if: '{costly}'\n"), "utf-8"
+    )
+    finding = _check(bundle, norms, timeout=60)["TST.E.01"]
+    assert (finding["status"], finding["reason"]) == ("error", "evaluation_budget_exceeded")
+    quoted = 'profile.processes_personal_data && "profile.secret" != ""'
+    (norms / "TST.E.01.yaml").write_text(
+        text.replace("severity: major\n", f"severity: major\napplies_if: '{quoted}'\n"), "utf-8"
+    )
+    finding = _check(bundle, norms)["TST.E.01"]
+    assert finding["status"] == "pass"
+    assert finding["facts"] == {"profile.processes_personal_data": True}

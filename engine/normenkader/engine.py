@@ -12,14 +12,14 @@ Each stage returns a ``Finding`` (the norm stops there) or ``None`` (go on).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
-from . import __version__
+from . import __version__, budget
 from .budget import BudgetExceeded
+from .celsyntax import fields_read
 from .checks.context import NormContext, entry_value
 from .errors import InputError
 from .evidence.bundle import Bundle, EvidenceItem
@@ -114,28 +114,41 @@ class _BundleScope:
         known = self._conditions.get(expression.source)
         if known is not None:
             if known[0] == "error":
-                raise EvaluationError(str(known[1]))
+                raise (
+                    known[1]
+                    if isinstance(known[1], EvaluationError)
+                    else EvaluationError(str(known[1]))
+                )
             return known[1]
-        try:
-            value = expression.evaluate(self.facts_context())
+        try:  # within the evaluation budget, like every norm expression
+            value = budget.evaluate(expression, self.base, self.facts_context)
         except EvaluationError as exc:
-            self._conditions[expression.source] = ("error", str(exc))
+            self._conditions[expression.source] = ("error", exc)
             raise
         self._conditions[expression.source] = ("value", value)
         return value
 
 
-_FACT = re.compile(r"\b(profile|system)((?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
+_FACT_ROOTS = frozenset({"profile", "system"})
 
 
 def _facts_used(expression: str, bundle: Bundle) -> dict[str, Any]:
-    """The profile/system facts an applies_if reads, with their values (None if absent)."""
+    """The profile/system facts an applies_if reads, with their values (None if absent).
+
+    Read from the CEL syntax tree, so a name inside a string literal is not a fact read."""
+    node = budget.tree(expression)
+    if node is None:
+        return {}
     facts: dict[str, Any] = {}
-    for root, path in _FACT.findall(expression):
-        value: Any = bundle.profile if root == "profile" else bundle.system
-        for part in path.strip(".").split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-        facts[f"{root}{path}"] = value
+    for root, pointers in fields_read(node, _FACT_ROOTS).items():
+        for pointer in pointers:
+            parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+            if not parts:
+                continue
+            value: Any = bundle.profile if root == "profile" else bundle.system
+            for part in parts:
+                value = value.get(part) if isinstance(value, dict) else None
+            facts[".".join([root, *parts])] = value
     return dict(sorted(facts.items()))
 
 

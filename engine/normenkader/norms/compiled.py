@@ -360,8 +360,14 @@ def validate_norm(document: Document) -> dict[str, Any] | list[str]:
     if model.applies_if:
         try:
             Expression(model.applies_if)
+            parse(model.applies_if)
         except CelSyntaxError as exc:
             problems.append(_cel_problem(document, "/applies_if", exc))
+        except CelParseError as exc:
+            problems.append(
+                f"{document.where('/applies_if')}: CEL outside the subset normenkader "
+                f"analyses (facts read, evaluation budget): {exc}"
+            )
     norm = _from_validated(data)
     norm.strict = True
     for index, config in enumerate(norm.check_configs):
