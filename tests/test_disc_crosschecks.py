@@ -299,3 +299,33 @@ def test_every_blocker_in_disc_is_not_waivable() -> None:
         data = yaml.safe_load(path.read_text("utf-8"))
         if data["severity"] == "blocker":
             assert data.get("waivable") is False, path.name
+
+
+def test_too_much_text_to_screen_is_an_error_finding_not_a_hang(tmp_path: Path) -> None:
+    profile = tmp_path / "small-budget.yaml"
+    profile.write_text(
+        yaml.safe_dump(
+            {
+                "id": "small-budget",
+                "title": {"nl": "Kleine zoekruimte", "en": "Small screening budget"},
+                "description": {"nl": "Test.", "en": "Test."},
+                "include": {"sets": [], "norms": [], "tags": []},
+                "exclude": {"sets": [], "norms": [], "tags": []},
+                "tailoring": {"NK.DISC.01": {"params": {"max_screened_chars": 200}}},
+            }
+        ),
+        "utf-8",
+    )
+    bundle = copy_example(tmp_path, "compliant")
+    edit_yaml(
+        bundle / "model" / "model_card.yaml",
+        lambda d: d["features"].extend(
+            {"name": f"f{i}", "description": "x " * 60, "protected_ground": "none"}
+            for i in range(10)
+        ),
+    )
+    run = run_cli("check", bundle, "--as-of", AS_OF, "--format", "json", "--profile", str(profile))
+    assert run.code == 2, run.stderr
+    disc = {f["norm_id"]: f for f in json.loads(run.stdout)["findings"]}["NK.DISC.01"]
+    assert disc["status"] == "error"
+    assert "too much text to screen" in terms_check(disc)["message"]["en"]

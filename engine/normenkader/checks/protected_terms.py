@@ -297,7 +297,8 @@ class Screen:
     """``find`` with memory and a budget, so hostile evidence cannot make a check hang.
 
     The same text (a source field named by many features) is screened once; the characters
-    screened in one evaluation are capped at ``MAX_SCREENED_CHARS`` (about five seconds).
+    screened in one evaluation are capped at ``MAX_SCREENED_CHARS`` (about five seconds), or
+    at the norm's ``params.max_screened_chars`` when set.
     """
 
     def __init__(self, terms: TermList, budget: int = 0) -> None:
@@ -406,7 +407,9 @@ class ProtectedTermsCheck:
             )
         hard_line = frozenset(ctx.params.get("hard_line_grounds") or terms.hard_line)
         try:
-            signals, notes = self._signals(ctx, Screen(terms))
+            signals, notes = self._signals(
+                ctx, Screen(terms, int(ctx.params.get("max_screened_chars", 0)))
+            )
         except ScreenBudgetExceeded as exc:
             return _result(
                 Status.ERROR,

@@ -95,7 +95,7 @@ class RiskProfilesCheck:
             terms = load_terms()
         except (OSError, ValueError, KeyError, TypeError) as exc:
             return _result(Status.ERROR, f"term list unusable: {exc}", f"termenlijst: {exc}", {})
-        screen = Screen(terms)
+        screen = Screen(terms, int(ctx.params.get("max_screened_chars", 0)))
         try:
             if self.config.part == "suspect":
                 return self._suspect(ctx, screen, profiles, features)
