@@ -68,30 +68,55 @@ class BudgetExceeded(EvaluationError):
     """An expression or a check's output is over its budget; nothing was evaluated."""
 
 
-class _Abs:
-    """What is known of a value before evaluation: bounds, and maybe the values themselves."""
+#: Sizes of values already measured, by ``id``; each entry keeps its value alive, so an id
+#: is never reused while it is in the table (one table per bundle: ``NormContext.sizes``).
+Sizes = dict[int, tuple[Any, int]]
 
-    __slots__ = ("elem", "length", "size", "values")
+
+class _Abs:
+    """What is known of a value before evaluation: bounds, and maybe the values themselves.
+
+    When the possible values are known, their size and length bounds are measured only if
+    an operation asks for them (most selections only lead to further selections)."""
+
+    __slots__ = ("_length", "_size", "elem", "sizes", "values")
 
     def __init__(
         self,
-        size: int,
-        length: int,
+        size: int | None,
+        length: int | None,
         values: list[Any] | None = None,
         elem: _Abs | None = None,
+        sizes: Sizes | None = None,
     ) -> None:
-        self.size = size  # upper bound: nodes plus string characters
-        self.length = length  # upper bound: elements of a list or map, characters of a string
+        self._size = size  # upper bound: nodes plus string characters
+        self._length = length  # upper bound: elements of a list or map, string characters
         self.values = values  # the possible concrete values, when known
         self.elem = elem  # bound of each element, when computed
+        self.sizes = sizes
+
+    @property
+    def size(self) -> int:
+        if self._size is None:
+            sizes = self.sizes if self.sizes is not None else {}
+            self._size = max((_measured(v, sizes) for v in self.values or ()), default=0)
+        return self._size
+
+    @property
+    def length(self) -> int:
+        if self._length is None:
+            self._length = max(
+                (len(v) for v in self.values or () if isinstance(v, str | bytes | list | dict)),
+                default=1,
+            )
+        return self._length
 
 
 _SCALAR = _Abs(1, 1)
 
 
-def value_size(value: Any, memo: dict[int, int] | None = None) -> int:
+def value_size(value: Any) -> int:
     """Nodes plus string characters of a JSON-like value (iterative: deep input is fine)."""
-    memo = {} if memo is None else memo
     total = 0
     stack = [value]
     while stack:
@@ -99,18 +124,10 @@ def value_size(value: Any, memo: dict[int, int] | None = None) -> int:
         if isinstance(item, str | bytes):
             total += 1 + len(item)
         elif isinstance(item, dict):
-            known = memo.get(id(item))
-            if known is not None:
-                total += known
-                continue
             total += 1
             stack.extend(item.keys())
             stack.extend(item.values())
         elif isinstance(item, list | tuple):
-            known = memo.get(id(item))
-            if known is not None:
-                total += known
-                continue
             total += 1
             stack.extend(item)
         else:
@@ -118,28 +135,27 @@ def value_size(value: Any, memo: dict[int, int] | None = None) -> int:
     return total
 
 
+def _measured(value: Any, sizes: Sizes) -> int:
+    if isinstance(value, dict | list):
+        known = sizes.get(id(value))
+        if known is None:
+            known = sizes[id(value)] = (value, value_size(value))
+        return known[1]
+    if isinstance(value, str | bytes):
+        return 1 + len(value)
+    return 1
+
+
 class _Estimator:
-    def __init__(self, variables: dict[str, Any]) -> None:
+    def __init__(self, variables: dict[str, Any], sizes: Sizes | None) -> None:
         self.variables = variables
-        self.memo: dict[int, int] = {}
+        self.sizes: Sizes = {} if sizes is None else sizes
 
     def known(self, values: list[Any]) -> _Abs:
         if len(values) > _MAX_CANDIDATES:
-            size = max((self.size(v) for v in values), default=0)
+            size = max((_measured(v, self.sizes) for v in values), default=0)
             return _Abs(size, size)
-        size = max((self.size(v) for v in values), default=0)
-        length = max(
-            (len(v) for v in values if isinstance(v, str | bytes | list | dict)), default=1
-        )
-        return _Abs(size, length, values)
-
-    def size(self, value: Any) -> int:
-        if isinstance(value, dict | list):
-            known = self.memo.get(id(value))
-            if known is None:
-                known = self.memo[id(value)] = value_size(value)
-            return known
-        return value_size(value)
+        return _Abs(None, None, values, None, self.sizes)
 
     def elements(self, operand: _Abs) -> _Abs:
         """What one element (list) or key (map) of the operand may be."""
@@ -285,9 +301,9 @@ class Estimate(NamedTuple):
     size: int
 
 
-def estimate(node: Node, variables: dict[str, Any]) -> Estimate:
+def estimate(node: Node, variables: dict[str, Any], sizes: Sizes | None = None) -> Estimate:
     """Upper bounds of the steps and of the result size of evaluating ``node``."""
-    steps, value = _Estimator(variables).walk(node, {})
+    steps, value = _Estimator(variables, sizes).walk(node, {})
     return Estimate(steps, value.size)
 
 
@@ -309,15 +325,17 @@ def evaluate(
     variables: dict[str, Any],
     context: Callable[[], Any],
     budget: int = COST_BUDGET,
+    sizes: Sizes | None = None,
 ) -> Any:
     """Evaluate within the budget: refuse what may cost more, fork what cannot be bounded.
 
-    ``context`` builds the CEL context over ``variables`` (only called when evaluating).
+    ``context`` builds the CEL context over ``variables`` (only called when evaluating);
+    ``sizes`` is a table of measured values shared by the expressions of one bundle.
     """
     node = tree(expression.source)
     if node is None:
         return _in_child(expression, context(), CHILD_TIMEOUT)
-    bound = estimate(node, variables)
+    bound = estimate(node, variables, sizes)
     if bound.steps > budget:
         raise BudgetExceeded(
             f"estimated {bound.steps:,} steps for this input, budget {budget:,}".replace(",", " ")

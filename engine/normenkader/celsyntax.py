@@ -158,18 +158,25 @@ def tokenize(source: str) -> list[_Token]:
     return tokens
 
 
-_BINARY = (
-    ("||",),
-    ("&&",),
-    ("==", "!=", "<", "<=", ">", ">=", "in"),
-    ("+", "-"),
-    ("*", "/", "%"),
-)
+#: Binary operators by precedence (higher binds tighter), as in the CEL grammar.
+_PRECEDENCE = {
+    "||": 1,
+    "&&": 2,
+    **dict.fromkeys(("==", "!=", "<", "<=", ">", ">=", "in"), 3),
+    "+": 4,
+    "-": 4,
+    "*": 5,
+    "/": 5,
+    "%": 5,
+}
 
 
 class _Parser:
     def __init__(self, source: str) -> None:
         self.tokens = tokenize(source)
+        #: token texts alone: a string literal keeps its quotes and a number is digits, so
+        #: comparing texts never confuses them with an operator
+        self.texts = [text for _, text in self.tokens]
         self.at = 0
         self.depth = 0
 
@@ -182,8 +189,7 @@ class _Parser:
         return token
 
     def accept(self, text: str) -> bool:
-        token = self.peek()
-        if token[0] in ("op", "ident") and token[1] == text:
+        if self.texts[self.at] == text:
             self.at += 1
             return True
         return False
@@ -196,37 +202,40 @@ class _Parser:
         self.depth += 1
         if self.depth > 200:  # the CEL engine refuses deeper nesting too
             raise CelParseError("expression nested too deeply")
-        test = self.binary(0)
+        test = self.binary(1)
         if self.accept("?"):
-            then = self.binary(0)
+            then = self.binary(1)
             self.expect(":")
             otherwise = self.expression()
             test = Cond(test, then, otherwise)
         self.depth -= 1
         return test
 
-    def binary(self, level: int) -> Node:
-        if level == len(_BINARY):
-            return self.unary()
-        left = self.binary(level + 1)
+    def binary(self, minimum: int) -> Node:
+        """Precedence climbing: operators of at least ``minimum`` precedence, left-assoc."""
+        left = self.unary()
         while True:
-            token = self.peek()
-            if token[0] in ("op", "ident") and token[1] in _BINARY[level]:
-                self.take()
-                left = Binary(token[1], left, self.binary(level + 1))
-            else:
+            kind, text = self.tokens[self.at]
+            precedence = _PRECEDENCE.get(text, 0) if kind in ("op", "ident") else 0
+            if precedence < max(minimum, 1):
                 return left
+            self.at += 1
+            left = Binary(text, left, self.binary(precedence + 1))
 
     def unary(self) -> Node:
-        if self.accept("!"):
-            return Unary("!", self.unary())
-        if self.accept("-"):
-            return Unary("-", self.unary())
+        text = self.texts[self.at]
+        if text == "!" or text == "-":
+            self.at += 1
+            return Unary(text, self.unary())
         return self.member()
 
     def member(self) -> Node:
         node = self.primary()
+        texts = self.texts
         while True:
+            text = texts[self.at]
+            if text != "." and text != "[":
+                return node
             if self.accept("."):
                 name = self.take()
                 if name[0] != "ident":
@@ -239,8 +248,6 @@ class _Parser:
                 index = self.expression()
                 self.expect("]")
                 node = Index(node, index)
-            else:
-                return node
 
     def method(self, target: Node, name: str, args: tuple[Node, ...]) -> Node:
         arity = MACROS.get(name)

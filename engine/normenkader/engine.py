@@ -100,6 +100,7 @@ class _BundleScope:
             self.base["profile"] = with_timestamps(self.verification.profile)
         self._facts_context: Any = None
         self._conditions: dict[str, tuple[str, Any]] = {}
+        self.sizes: budget.Sizes = {}  # value sizes for the evaluation budget
 
     def facts_context(self) -> Any:
         if self._facts_context is None:
@@ -121,7 +122,7 @@ class _BundleScope:
                 )
             return known[1]
         try:  # within the evaluation budget, like every norm expression
-            value = budget.evaluate(expression, self.base, self.facts_context)
+            value = budget.evaluate(expression, self.base, self.facts_context, sizes=self.sizes)
         except EvaluationError as exc:
             self._conditions[expression.source] = ("error", exc)
             raise
@@ -458,6 +459,7 @@ def _checks(run: _NormRun) -> Finding:
         base=run.scope.base,
         cel_values=run.scope.cel_values,
         answered=run.answers,
+        sizes=run.scope.sizes,
         trusted_keys=run.options.trusted_keys,
     )
     results = [

@@ -35,6 +35,8 @@ class NormContext(Record):
     trusted_keys: tuple[Any, ...] | None = None
     #: for a norm that answers others: their statuses (CEL ``answered``), by norm id
     answered: dict[str, str] = field(default_factory=dict)
+    #: value sizes measured for the evaluation budget, shared by the norms of one bundle
+    sizes: budget.Sizes = field(default_factory=dict)
     _context: Any = field(default=None, repr=False)
     _variables: dict[str, Any] | None = field(default=None, repr=False)
 
@@ -50,7 +52,7 @@ class NormContext(Record):
         Raises ``EvaluationError``, or its subclass ``BudgetExceeded`` when the expression
         may cost more than the budget on this input (nothing is evaluated then).
         """
-        return budget.evaluate(expression, self.variables(), self.cel)
+        return budget.evaluate(expression, self.variables(), self.cel, sizes=self.sizes)
 
     def variables(self) -> dict[str, Any]:
         """The CEL variables of this norm: facts, params, evidence inputs and entries."""
