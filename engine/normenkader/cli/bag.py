@@ -131,32 +131,25 @@ def sign(
     The signature sits in signatures/, outside the seal: adding it changes no digest. With
     -o it is detached (check --signature, verify --bundle).
     """
-    from ..atomic import unwritable, write_atomic
     from ..evidence.bundle import open_bundle
-    from ..evidence.signing import key_id, load_private_key, sign_bundle, signing_time
+    from ..evidence.signing import (
+        load_private_key,
+        sign_bundle,
+        signature_path,
+        signing_time,
+        write_signature,
+    )
 
     key = load_private_key(key_path)
     moment = signing_time(signed_at)
-    folder = None
-    if output is None:
-        if not bundle.is_dir() or bundle.is_symlink():
-            raise InputError("USAGE", "signing a .zip needs -o (the zip itself is not changed)")
-        folder = bundle / "signatures"
-        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
-            raise InputError("OUTPUT_INVALID", "signatures is not a folder", str(folder))
-        output = folder / f"{key_id(key.public_key())[:16]}.dsse.json"
+    target = signature_path(bundle, output, key)
     with private_workdir() as staging:
         opened = open_bundle(bundle, make_limits(limits), staging)
         envelope = sign_bundle(
             opened.digest, opened.id, opened.manifest["bundle"].get("organisation"), key, moment
         )
-    if folder is not None and not folder.is_dir():
-        try:
-            folder.mkdir(mode=0o755)  # only BUNDLE/signatures: -o names an existing folder
-        except OSError as exc:
-            raise unwritable(exc, folder) from None
-    write_atomic(output, envelope, public=True)
-    click.echo(f"signed {opened.digest} -> {output}")
+    write_signature(target, envelope, bundle)
+    click.echo(f"signed {opened.digest} -> {target}")
 
 
 @click.command()
@@ -416,30 +409,22 @@ def _read_small(path: Path, limit: int = 1 << 20) -> bytes:
 
 
 def _rerun(opened: Any, norm_set: Any, claim: Any, run: _Run, where: str) -> bytes:
-    """Re-evaluate with the inputs given; first name any input that differs from the
-    statement's (RERUN_INPUT_MISMATCH), so a differing report is never a mystery."""
+    """Re-evaluate with the inputs given, after ``compare_inputs`` has named any that
+    differs from the statement's, so a differing report is never a mystery."""
     from .. import __version__
     from ..audit import evaluation_options
     from ..engine import evaluate
-    from ..evidence.signing import file_digest
+    from ..evidence.signing import compare_inputs, file_digest, rerun_settings
     from ..report import render
-    from ..timeutil import parse_date
 
     predicate = claim.predicate
     signed = claim.inputs
-    report_info = predicate.get("report") or {}
-    fmt = report_info.get("format") or "json"
-    lang = report_info.get("lang") or "en"
-    if fmt != "json":
-        raise InputError("USAGE", f"--rerun reproduces JSON reports; the signed one is {fmt}")
-    if lang not in ("en", "nl"):
-        raise InputError("SIGNATURE_INVALID", f"report language {lang!r} is unknown", where)
-    as_of = parse_date(str(predicate.get("as_of")))
-    signed_mode = run.keys if signed.get("trusted_keys") is not None else None
+    as_of, lang = rerun_settings(predicate, where)
+    keys = run.keys if signed.get("trusted_keys") is not None else None
     options = evaluation_options(
-        norm_set, as_of, run.waivers, run.waiver_policy, run.assessments, signed_mode
+        norm_set, as_of, run.waivers, run.waiver_policy, run.assessments, keys
     )
-    given = {
+    given: dict[str, str | None] = {
         "engine version": __version__,
         "waivers": options.waivers.digest if options.waivers else None,
         "waiver policy": (
@@ -447,25 +432,12 @@ def _rerun(opened: Any, norm_set: Any, claim: Any, run: _Run, where: str) -> byt
         ),
         "assessments": options.judgements.digest if options.judgements else None,
     }
-    recorded = {
-        "engine version": (predicate.get("engine") or {}).get("version"),
-        "waivers": signed.get("waivers"),
-        "waiver policy": signed.get("waiver_policy"),
-        "assessments": signed.get("assessments"),
-    }
-    if signed.get("trusted_keys") is not None:
+    if keys is not None:
         given["trusted keys"] = run.keys_digest
-        recorded["trusted keys"] = signed.get("trusted_keys")
-        options.trusted_keys = tuple(run.keys)
-    for name, value in given.items():
-        if recorded[name] != value:
-            raise InputError(
-                "RERUN_INPUT_MISMATCH",
-                f"{name} differs: statement {recorded[name] or 'none'}, given {value or 'none'}",
-                where,
-            )
+        options.trusted_keys = tuple(keys)
+    compare_inputs(predicate, given, where)
     source = signed.get("as_of_source")  # how check chose the date: recorded, not an input
     options.as_of_source = str(source) if source is not None else None
     result = evaluate(norm_set, opened, options)
-    text = render("json", result, lang=str(lang), norm_set=norm_set)
+    text = render("json", result, lang=lang, norm_set=norm_set)
     return text.encode("utf-8") if isinstance(text, str) else text

@@ -577,6 +577,36 @@ def check_submission(
     }
 
 
+def signature_path(bundle: Path, output: Path | None, key: Ed25519PrivateKey) -> Path:
+    """Where ``sign`` writes: ``output`` (detached), else ``BUNDLE/signatures/<keyid>``.
+
+    A zip is never changed (USAGE without ``output``); a ``signatures`` that is a file or a
+    link is OUTPUT_INVALID. Nothing is created here: see ``write_signature``.
+    """
+    if output is not None:
+        return output
+    if not bundle.is_dir() or bundle.is_symlink():
+        raise InputError("USAGE", "signing a .zip needs -o (the zip itself is not changed)")
+    folder = bundle / "signatures"
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise InputError("OUTPUT_INVALID", "signatures is not a folder", str(folder))
+    return folder / f"{key_id(key.public_key())[:16]}.dsse.json"
+
+
+def write_signature(path: Path, envelope: bytes, bundle: Path) -> None:
+    """Write an envelope atomically; only ``BUNDLE/signatures`` is created when absent (a
+    detached ``-o`` must name an existing folder)."""
+    from ..atomic import unwritable, write_atomic
+
+    folder = bundle / "signatures"
+    if path.parent == folder and not folder.is_dir() and not folder.is_symlink():
+        try:
+            folder.mkdir(mode=0o755)
+        except OSError as exc:
+            raise unwritable(exc, folder) from None
+    write_atomic(path, envelope, public=True)
+
+
 #: When several signatures fail, the most telling reason is reported.
 _RANK = (
     "SIGNATURE_SUBJECT_MISMATCH",
@@ -721,6 +751,48 @@ def result_statement(
         ),
     }
     return sign_statement(statement, _private(key))
+
+
+def rerun_settings(predicate: dict[str, Any], where: str) -> tuple[date, str]:
+    """The as-of date and report language a ``--rerun`` must use, from a result predicate
+    (only JSON reports are reproduced)."""
+    from ..timeutil import parse_date
+
+    report = predicate.get("report") or {}
+    fmt = report.get("format") or "json"
+    lang = report.get("lang") or "en"
+    if fmt != "json":
+        raise InputError("USAGE", f"--rerun reproduces JSON reports; the signed one is {fmt}")
+    if lang not in ("en", "nl"):
+        raise InputError("SIGNATURE_INVALID", f"report language {lang!r} is unknown", where)
+    try:
+        return parse_date(str(predicate.get("as_of"))), str(lang)
+    except ValueError:
+        raise InputError("SIGNATURE_INVALID", "statement has no valid as_of date", where) from None
+
+
+def compare_inputs(predicate: dict[str, Any], given: dict[str, str | None], where: str) -> None:
+    """Refuse a rerun whose inputs differ from those the statement records, naming the
+    first that differs (RERUN_INPUT_MISMATCH). ``given`` maps the names ``engine version``,
+    ``waivers``, ``waiver policy``, ``assessments`` and, when recorded, ``trusted keys`` to
+    what this run has."""
+    raw = predicate.get("inputs")
+    inputs: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    recorded = {
+        "engine version": (predicate.get("engine") or {}).get("version"),
+        "waivers": inputs.get("waivers"),
+        "waiver policy": inputs.get("waiver_policy"),
+        "assessments": inputs.get("assessments"),
+        "trusted keys": inputs.get("trusted_keys"),
+    }
+    for name, value in given.items():
+        if recorded.get(name) != value:
+            raise InputError(
+                "RERUN_INPUT_MISMATCH",
+                f"{name} differs: statement {recorded.get(name) or 'none'},"
+                f" given {value or 'none'}",
+                where,
+            )
 
 
 @dataclass
