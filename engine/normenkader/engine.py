@@ -18,7 +18,8 @@ from datetime import date
 from typing import Any, Protocol
 
 from . import __version__, budget
-from .budget import BudgetExceeded
+from .budget import BudgetExceeded, output_problem
+from .catalogue.rollup import rollup
 from .celsyntax import fields_read
 from .checks.context import NormContext, entry_value
 from .errors import InputError
@@ -186,8 +187,6 @@ def evaluate(norm_set: NormSet, bundle: Bundle, options: Options) -> Result:
         if policy is not None:
             result.notices.extend(policy.notices())
     result.notices.sort(key=lambda n: (str(n.get("norm_id", "")), str(n.get("code", ""))))
-    from .catalogue.rollup import rollup
-
     result.requirements = rollup(result, norm_set)
     return result
 
@@ -498,8 +497,6 @@ def _run_check(check: Any, config: Any, ctx: NormContext) -> CheckResult:
     is a bug (exit 4). A result whose values or message are larger than the output budget
     becomes an ``error`` too.
     """
-    from .budget import output_problem
-
     kind = getattr(check, "kind", "?")
     try:
         result: CheckResult = check.evaluate(ctx)

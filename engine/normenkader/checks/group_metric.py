@@ -32,6 +32,7 @@ from itertools import combinations
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..results import CheckResult, Status
+from ..timeutil import parse_date
 from . import PYDANTIC_CONFIG, CheckConfig, CheckConfigError, register
 
 if TYPE_CHECKING:
@@ -191,8 +192,6 @@ def _tighten(
     settings: Any, requirements: Any, dataset: Any, groupings: list[tuple[str, ...]]
 ) -> dict[str, Any]:
     """Apply a fairness-requirements document decided before the dataset's date."""
-    from ..timeutil import parse_date
-
     content = requirements.content
     decided = content.get("decided_on") or (
         requirements.date.isoformat() if requirements.date else None

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from ..errors import InputError
 from ..results import CheckResult, Status
 from . import PYDANTIC_CONFIG, CheckConfig, CheckConfigError, register
 
@@ -72,8 +73,6 @@ class ProxyCheck:
             )
 
     def _evaluate(self, ctx: NormContext) -> CheckResult:
-        from ..errors import InputError
-
         params = dict(ctx.params or {})
         v_max = float(params.get("proxy_threshold", 0.3))
         nmi_max = float(params.get("proxy_nmi_threshold", 0.2))

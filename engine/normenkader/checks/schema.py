@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from ..evidence.schemas import compile_schema, schema_errors
 from ..results import CheckResult, Status
 from . import PYDANTIC_CONFIG, CheckConfig, CheckConfigError, register
 
@@ -43,8 +44,6 @@ class SchemaCheck:
     config_type: ClassVar[type] = SchemaConfig
 
     def __init__(self, config: SchemaConfig, norm: CompiledNorm) -> None:
-        from ..evidence.schemas import compile_schema
-
         norm.require_inputs((config.evidence,), "evidence")
         self.config = config
         try:
@@ -53,8 +52,6 @@ class SchemaCheck:
             raise CheckConfigError(f"invalid JSON Schema: {exc}", "schema") from None
 
     def evaluate(self, ctx: NormContext) -> CheckResult:
-        from ..evidence.schemas import schema_errors
-
         item = ctx.evidence.get(self.config.evidence)
         if item is None:
             return CheckResult(

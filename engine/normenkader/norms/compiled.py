@@ -14,14 +14,18 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .. import cache
 from ..celsyntax import CelParseError, parse
 from ..celsyntax import fields_read as tree_reads
 from ..checks import CheckConfigError, build, config_from_dict
 from ..errors import InputError, NormLoadError
+from ..evidence.schemas import kind_schema
 from ..expressions import CelSyntaxError, Expression
+from ..inputfile import read_input_file
 from ..records import Record
 from ..resources import norms_dir
 from .profiles import Profile, load_profile, with_prerequisites
@@ -199,8 +203,6 @@ def _skipped_folder(name: str) -> bool:
 
 def read_norm_files(files: list[Path]) -> list[tuple[Path, bytes]]:
     """The bytes of each norm file; a FIFO, folder or oversized file is a load error."""
-    from ..inputfile import read_input_file
-
     contents: list[tuple[Path, bytes]] = []
     for path in files:
         try:
@@ -236,8 +238,6 @@ def load_norm_set(
         raise NormLoadError(["no norm files found"])
     contents = read_norm_files(files)
     key = _cache_key(contents)
-    from .. import cache
-
     if use_cache is None:
         use_cache = cache.enabled()
     cached = cache.read("normset", CACHE_FORMAT, key) if use_cache else None
@@ -382,8 +382,6 @@ def validate_norm(document: Document) -> dict[str, Any] | list[str]:
             else:
                 problems.append(f"{document.where(pointer)}: {exc}")
     for name, spec in norm.evidence.items():
-        from ..evidence.schemas import kind_schema
-
         if kind_schema(spec.kind) is None:
             problems.append(
                 f"{document.where(f'/evidence/{name}/kind')}: unknown evidence kind {spec.kind!r}"
@@ -419,8 +417,6 @@ def _location(loc: tuple[Any, ...]) -> str:
 def graph_problems(norms: dict[str, CompiledNorm]) -> list[str]:
     """Unknown prerequisites or answered norms, self-references and cycles (with the cycle
     path) over ``requires`` and ``answers`` together."""
-    from graphlib import CycleError, TopologicalSorter
-
     problems: list[str] = []
     for norm in norms.values():
         for verb, targets in (("requires", norm.requires), ("answers", norm.answers)):
@@ -444,8 +440,6 @@ def graph_problems(norms: dict[str, CompiledNorm]) -> list[str]:
 
 def evaluation_order(norms: dict[str, CompiledNorm]) -> list[str]:
     """Topological order, ties broken by id, so the order is deterministic."""
-    from graphlib import TopologicalSorter
-
     sorter = TopologicalSorter(
         {norm.id: [r for r in norm.depends_on if r in norms] for norm in norms.values()}
     )
@@ -489,8 +483,6 @@ def _from_validated(data: dict[str, Any]) -> CompiledNorm:
 def _cache_key(contents: list[tuple[Path, bytes]]) -> str:
     """The norm files' display paths and bytes; ``make_key`` adds the engine fingerprint
     (the validating code, the kind schemas, the CEL and pydantic versions)."""
-    from .. import cache
-
     parts: list[str | bytes] = []
     for path, data in contents:
         parts += [_display(path), hashlib.sha256(data).digest()]

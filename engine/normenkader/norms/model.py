@@ -9,11 +9,13 @@ pydantic when the compiled norm set is cached (see ``compiled.py``).
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from datetime import date
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
 from ..checks import kinds
+from ..timeutil import parse_period
 
 NORM_ID = r"^[A-Z][A-Z0-9]*\.[A-Z][A-Z0-9]*\.[0-9]{2,3}$"
 NAME = r"^[a-z][a-z0-9_]{0,63}$"
@@ -62,8 +64,6 @@ class Effective(_Strict):
     @classmethod
     def _real_date(cls, value: str | None) -> str | None:
         if value is not None:
-            from datetime import date
-
             date.fromisoformat(value)  # ValueError for 2026-02-30
         return value
 
@@ -90,8 +90,6 @@ class EvidenceSpec(_Strict):
     @classmethod
     def _period(cls, value: str | None) -> str | None:
         if value is not None:
-            from ..timeutil import parse_period
-
             parse_period(value)  # ValueError for "P"
         return value
 
@@ -100,8 +98,6 @@ def _check_union() -> Any:
     configs = tuple(cls.config_type for cls in kinds().values())  # type: ignore[attr-defined]
     if len(configs) == 1:
         return configs[0]
-    from typing import Union
-
     return Annotated[Union[configs], Field(discriminator="kind")]  # noqa: UP007
 
 
@@ -185,8 +181,6 @@ def norm_model() -> type[Norm]:
     """The Norm model with ``checks`` typed as the union of all registered check configs."""
     global _MODEL
     if _MODEL is None:
-        from pydantic import create_model
-
         check_list: Any = list[_check_union()]  # type: ignore[misc]
         _MODEL = create_model(
             "NormFile",

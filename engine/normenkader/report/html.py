@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup, escape
 
 from ..results import LETS_DEPENDANTS_RUN, SEVERITIES, STATUS_ORDER, Finding, Result, Status
+from ..textsafe import visible_block
 from ._shared import (
     ATTESTED_PASS_LABEL,
     LABELS,
@@ -218,8 +219,6 @@ def _cell(value: Any) -> Markup:
 def _visible(value: Any) -> Any:
     """Bundle text with control, bidi and invisible characters shown as ``\\uXXXX``
     (a U+202E in a feature name must not reorder what the supervisor reads)."""
-    from ..textsafe import visible_block
-
     if isinstance(value, Markup):
         return value
     if isinstance(value, str):

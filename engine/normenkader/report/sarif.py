@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from ..results import Finding, Result, Status
 from ._shared import answer_links, check_lang, finding_status_label, norm_of, pick
@@ -77,8 +78,6 @@ def _rule(finding: Finding, norm_set: NormSet | None, lang: str) -> dict[str, An
 def _uri(path: str) -> str:
     """A bundle path as a relative URI reference: a name may hold ``#``, ``%``, ``?``,
     spaces or non-ASCII letters, which SARIF consumers would misread unencoded."""
-    from urllib.parse import quote
-
     return quote(path, safe="/")
 
 
