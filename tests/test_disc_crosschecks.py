@@ -329,3 +329,162 @@ def test_too_much_text_to_screen_is_an_error_finding_not_a_hang(tmp_path: Path) 
     disc = {f["norm_id"]: f for f in json.loads(run.stdout)["findings"]}["NK.DISC.01"]
     assert disc["status"] == "error"
     assert "too much text to screen" in terms_check(disc)["message"]["en"]
+
+
+EVERYDAY_NAMES = [
+    "inkomen",
+    "inkomensband",
+    "toetsingsinkomen",
+    "vermogen",
+    "spaargeld",
+    "bankrekening_saldo",
+    "aantal_kinderen",
+    "kinderopvang_uren",
+    "uurprijs",
+    "gastouderbureau",
+    "kvk_nummer",
+    "btw_nummer",
+    "bsn",
+    "a_nummer",
+    "postcode",
+    "postcode_gebied",
+    "huisnummer",
+    "wijkcode",
+    "buurtcode",
+    "gemeentecode",
+    "woonplaats",
+    "adreswijzigingen",
+    "verhuisfrequentie",
+    "aantal_bewoners",
+    "huurprijs",
+    "huurtoeslag",
+    "zorgtoeslag",
+    "kinderbijslag",
+    "uitkering_bedrag",
+    "uitkeringsduur",
+    "bijstand_duur",
+    "werkloosheidsduur",
+    "dienstverband",
+    "contract_type",
+    "uren_per_week",
+    "werkgever_sector",
+    "loonheffing",
+    "aangifte_te_laat",
+    "herinneringen",
+    "aanmaningen",
+    "betalingsachterstand",
+    "schuld_bedrag",
+    "terugvordering",
+    "boete",
+    "eerdere_fraude",
+    "signaal_bron",
+    "signaal_datum",
+    "melding_anoniem",
+    "risico_score",
+    "model_versie",
+    "selectie_datum",
+    "steekproef",
+    "override_reden",
+    "behandelaar_id",
+    "doorlooptijd",
+    "bezwaar",
+    "beroep",
+    "kenteken",
+    "voertuig_waarde",
+    "woz_waarde",
+    "hypotheek",
+    "eigen_woning",
+    "aftrekposten",
+    "giften_bedrag",
+    "studiefinanciering",
+    "opleidingsniveau",
+    "diploma",
+    "uitwonend",
+    "thuiswonend",
+    "reisafstand",
+    "national_insurance_number",
+    "income_band",
+    "employment_status",
+    "months_unemployed",
+    "benefit_amount",
+    "claim_count",
+    "previous_claims",
+    "address_changes",
+    "household_income",
+    "tax_return_late",
+    "account_age_days",
+    "page_views",
+    "login_count",
+    "device_type",
+    "ip_country",
+    "email_domain",
+    "iban_prefix",
+    "payment_method",
+    "transaction_count",
+    "average_transaction",
+    "origin_system",
+    "source_channel",
+    "record_created_at",
+    "data_quality_flag",
+    "duplicate_flag",
+    "fraud_label",
+    "investigation_outcome",
+    "region",
+    "district",
+    "municipality",
+    "country_of_residence",
+    "residence_country",
+    "emigration_date",
+    "internationale_transacties",
+    "grensarbeider",
+    "buitenlands_inkomen",
+    "herkomst_inkomen",
+    "geloofwaardigheid",
+    "afkomstig_van",
+    "geslachtsnaam_lengte",
+    "afwijking_norm",
+    "diagnostics_count",
+]
+
+DISGUISED_HARD_LINE = [
+    "nat_nl",
+    "NatCode",
+    "natcode",
+    "geboorteland_code",
+    "dutchNationality",
+    "land_van_herkomst",
+    "migratieachtergrond_ind",
+    "etniciteit",
+    "huidskleur",
+    "niet_westers",
+    "allochtoon",
+    "naamsherkomst",
+    "dual_nat",
+    "tweede_nationaliteit",
+    "country_of_birth",
+    "birthCountry",
+    "ethnicGroup",
+    "is_dutch",
+    "herkomstland_ouders",
+]
+
+
+def test_everyday_feature_names_never_match_a_ground_strongly() -> None:
+    from normenkader.checks.protected_terms import find, load_terms
+
+    terms = load_terms()
+    strong = {
+        name: [h.ground for h in find(terms, name, "names") if h.strength == "strong"]
+        for name in EVERYDAY_NAMES
+    }
+    assert {k: v for k, v in strong.items() if v} == {}
+    assert len(EVERYDAY_NAMES) >= 110
+
+
+def test_disguised_hard_line_names_match_strongly() -> None:
+    from normenkader.checks.protected_terms import find, load_terms
+
+    terms = load_terms()
+    for name in DISGUISED_HARD_LINE:
+        grounds = {h.ground for h in find(terms, name, "names") if h.strength == "strong"}
+        assert grounds & terms.hard_line, name
