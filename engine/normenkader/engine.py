@@ -80,6 +80,7 @@ class _BundleScope:
         self, bundle: Bundle, as_of: date, dates: dict[str, str], verify: bool = True
     ) -> None:
         head = bundle.manifest["bundle"]
+        self.dates = dates
         self.base: dict[str, Any] = {
             "profile": with_timestamps(bundle.profile),
             "system": with_timestamps(bundle.system),
@@ -132,6 +133,16 @@ class _BundleScope:
 
 
 _FACT_ROOTS = frozenset({"profile", "system"})
+
+
+def _dates_used(expression: str, dates: dict[str, str]) -> dict[str, Any]:
+    """The application dates (``dates.<name>``) an applies_if reads, with their values."""
+    node = budget.tree(expression)
+    pointers: set[str] = (
+        fields_read(node, frozenset({"dates"})).get("dates", set()) if node else set()
+    )
+    names = {pointer.split("/")[1] for pointer in pointers if pointer.count("/") >= 1}
+    return {f"dates.{name}": dates.get(name) for name in sorted(names) if name}
 
 
 def _facts_used(expression: str, bundle: Bundle) -> dict[str, Any]:
@@ -277,6 +288,7 @@ def _applicability(run: _NormRun) -> Finding | None:
     if norm.condition is None or not norm.applies_if:
         return None
     run.facts = _facts_used(norm.applies_if, run.bundle)
+    run.facts.update(_dates_used(norm.applies_if, run.scope.dates))
     if run.scope.raised:  # the value used, the value declared, the evidence against it
         run.facts = run.scope.verification.annotate(run.facts)
     try:
