@@ -64,6 +64,7 @@ def test_legacy_public_system_is_relieved_until_2_august_2030() -> None:
     assert bound(early) == []
     assert all(early[n]["reason"] == "condition_false" for n in HIGH_RISK)
     assert early["NK.AIA.25"]["facts"]["profile.ai_act.significant_change"] is False
+    assert early["NK.AIA.25"]["facts"]["dates.ai_act_legacy_public"] == "2030-08-02"
     assert early["NK.PRF.02"]["status"] != "not_applicable"  # art. 5 applies now
     late = findings(EXAMPLES / "toeslagen", "2030-08-03")
     assert bound(late) == HIGH_RISK
