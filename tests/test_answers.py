@@ -245,7 +245,7 @@ def test_selectie_bias_justification_runs_and_the_disparity_stays(tmp_path: Path
         f"NK.DISC.07 blocked by {justification['root_causes']}: {justification['message']['en']}"
     )
     assert justification["status"] == "review"
-    assert "solely or decisively" in justification["message"]["en"]
+    assert "neither solely nor decisively on a suspect ground" in justification["message"]["en"]
     assert disparity["answered_by"] == [{"norm": "NK.DISC.07", "status": "review"}]
     # without the justification test, the answering norm fails; DISC.06 still fails
     copy = tmp_path / "selectie-bias"
@@ -292,3 +292,21 @@ def test_shipped_docs_describe_answers() -> None:
     semantics = (ROOT / "docs" / "semantics.md").read_text("utf-8")
     for word in ("answers", "nothing_to_answer", "answer_absent", "answered_by"):
         assert word in semantics
+
+
+def test_toeslagen_disparity_is_not_hidden_behind_paperwork() -> None:
+    """The toeslagen example lacks a random sample and performance criteria; its selection
+    ratio for dual nationals is still a finding of its own, answered by nothing."""
+    run = run_cli(
+        "check", EXAMPLES / "toeslagen", "--as-of", AS_OF, "--format", "json",
+        "--only", "NK.DISC.06", "--only", "NK.DISC.07",
+    )  # fmt: skip
+    found = {f["norm_id"]: f for f in json.loads(run.stdout)["findings"]}
+    assert (found["NK.DISC.06"]["status"], found["NK.DISC.06"]["reason"]) == (
+        "fail",
+        "check_failed",
+    )
+    assert "nationality_group=dual" in found["NK.DISC.06"]["message"]["en"]
+    assert found["NK.DISC.06"]["answered_by"] == [
+        {"norm": "NK.DISC.07", "status": found["NK.DISC.07"]["status"]}
+    ]
