@@ -22,7 +22,7 @@ NAME = r"^[a-z][a-z0-9_]{0,63}$"
 PERIOD = r"^P(?:\d{1,4}Y)?(?:\d{1,5}M)?(?:\d{1,5}W)?(?:\d{1,6}D)?$"
 DATE = r"^\d{4}-\d{2}-\d{2}$"
 RESERVED_NAMES = frozenset(
-    {"profile", "system", "bundle", "as_of", "params", "evidence", "answered"}
+    {"profile", "system", "bundle", "as_of", "dates", "params", "evidence", "answered"}
 )
 
 
