@@ -57,7 +57,8 @@ class AttestationCheck:
     config_type: ClassVar[type] = AttestationConfig
 
     def __init__(self, config: AttestationConfig, norm: CompiledNorm) -> None:
-        from ..evidence.signing import CLAIM_PATTERN, ROLE_PATTERN, SUBMITTER
+        from ..evidence.attestations import CLAIM_PATTERN
+        from ..evidence.keys import ROLE_PATTERN, SUBMITTER
 
         norm.require_inputs((config.evidence,), "evidence")
         if norm.evidence[config.evidence].kind != "attestation":
@@ -81,7 +82,7 @@ class AttestationCheck:
         import rfc8785
 
         from ..errors import InputError
-        from ..evidence.signing import verify_attestation
+        from ..evidence.attestations import verify_attestation
 
         config = self.config
         item = ctx.evidence.get(config.evidence)

@@ -192,13 +192,9 @@ def attest(
     Add the envelope to the bundle as an evidence item of kind attestation.
     """
     from ..atomic import write_atomic
+    from ..evidence.attestations import attestation_statement
     from ..evidence.bundle import open_bundle
-    from ..evidence.signing import (
-        attestation_statement,
-        load_private_key,
-        sign_statement,
-        signing_time,
-    )
+    from ..evidence.signing import load_private_key, sign_statement, signing_time
 
     key = load_private_key(key_path)
     moment = signing_time(signed_at)
