@@ -1,4 +1,4 @@
-"""The discrimination hard line does not rest on the auditee's own tags (NK.DISC.01, 13-16).
+"""The discrimination hard line does not rest on the auditee's own tags (NK.DISC.01, 13-19).
 
 Every test copies a shipped example bundle, changes what an organisation could change about
 its own paperwork (a tag, a name, a missing dictionary, a dataset role), and runs the real CLI
@@ -155,7 +155,7 @@ def test_a_feature_that_is_the_bias_test_group_column_is_protected(tmp_path: Pat
         bundle / "model" / "model_card.yaml",
         lambda d: d["features"].append({"name": "cohort", "protected_ground": "none"}),
     )
-    disc = findings(bundle)["NK.DISC.01"]
+    disc = findings(bundle)["NK.DISC.19"]
     assert disc["status"] == "fail"
     assert terms_check(disc)["values"]["offending"] == [
         "cohort (tagged none): nationality, a protected ground in decisions dataset group"
@@ -170,7 +170,7 @@ def test_a_group_column_of_unknown_ground_as_a_feature_asks_for_review(tmp_path:
         bundle / "model" / "model_card.yaml",
         lambda d: d["features"].append({"name": "cohort", "protected_ground": "none"}),
     )
-    disc = findings(bundle)["NK.DISC.01"]
+    disc = findings(bundle)["NK.DISC.19"]
     assert (disc["status"], disc["reason"]) == ("review", "inconclusive")
     assert "cohort" in disc["message"]["en"]
 
@@ -184,7 +184,7 @@ def test_the_dataset_declaring_a_group_column_as_a_feature_fails(tmp_path: Path)
                 entry["columns"]["features"].append("nationality_group")
 
     edit_yaml(bundle / "bundle.yaml", change)
-    check = terms_check(findings(bundle)["NK.DISC.01"])
+    check = terms_check(findings(bundle)["NK.DISC.19"])
     assert check["status"] == "fail"
     assert (
         "dataset feature column 'nationality_group' is not on the model card"
@@ -203,6 +203,7 @@ def test_compliant_keeps_passing_without_false_positives(tmp_path: Path) -> None
     assert disc["status"] == "pass"
     assert terms_check(disc)["values"]["matches"] == []
     assert found["NK.DISC.14"]["status"] == "pass"
+    assert found["NK.DISC.19"]["status"] == "pass"
     justifiable = found["NK.DISC.13"]
     assert justifiable["status"] == "review"
     rows = justifiable["checks"][0]["values"]["features"]
@@ -488,3 +489,21 @@ def test_disguised_hard_line_names_match_strongly() -> None:
     for name in DISGUISED_HARD_LINE:
         grounds = {h.ground for h in find(terms, name, "names") if h.strength == "strong"}
         assert grounds & terms.hard_line, name
+
+
+def test_an_invalid_dataset_cannot_hold_up_the_hard_line(tmp_path: Path) -> None:
+    bundle = copy_example(tmp_path, "toeslagen")
+    relabel(bundle / "model" / "model_card.yaml")
+
+    def change(data: dict[str, Any]) -> None:
+        for entry in data["evidence"]:
+            if entry["kind"] == "decisions-dataset":
+                entry["columns"]["bogus"] = "x"
+
+    edit_yaml(bundle / "bundle.yaml", change)
+    found = findings(bundle)
+    assert found["NK.DISC.01"]["status"] == "fail"
+    assert (found["NK.DISC.19"]["status"], found["NK.DISC.19"]["reason"]) == (
+        "missing",
+        "evidence_invalid",
+    )

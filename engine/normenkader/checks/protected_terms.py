@@ -7,16 +7,24 @@ Example::
       - kind: protected_terms
         model_card: model_card      # model-card input (required)
         dictionary: dictionary      # data-dictionary input (optional)
-        dataset: decisions          # decisions-dataset or group-counts input (optional)
         grounds: hard_line          # or: justifiable (then also `justification:`)
+
+    # NK.DISC.19: only the decisions dataset's roles against the features
+      - kind: protected_terms
+        model_card: model_card
+        dataset: decisions          # decisions-dataset input
+        card_terms: false
 
 The auditee tags each feature with the protected ground it touches. This check does not
 take that tag's word for it. For every model feature it gathers *signals* that need no
 cooperation: the curated term list ``norms/terms/protected-grounds.yaml`` matched against the
 feature's name, description and source-field names, the data-dictionary entries of those
 source fields (their names, descriptions, ``protected_ground`` and ``special_category``), and
-the group columns of a decisions dataset (a feature that *is* a bias-test group column is a
-protected feature). Each signal names the feature, the ground, the term and where it matched.
+with ``dataset``, the roles of a decisions dataset (a feature that *is* a bias-test group
+column is a protected feature; a feature column the model card leaves out is screened too).
+Each signal names the feature, the ground, the term and where it matched. ``card_terms:
+false`` leaves out everything but the dataset's signals, so a norm on the dataset does not
+repeat the findings of a norm on the model card.
 
 * ``grounds: hard_line`` (NK.DISC.01): a strong signal of a hard-line ground on a feature not
   tagged with one fails; only weak signals ask for review. Features already tagged with a
@@ -73,7 +81,10 @@ class ProtectedTermsConfig(CheckConfig):
     dictionary: str | None = None
     """Evidence name of an optional data-dictionary input."""
     dataset: str | None = None
-    """Evidence name of an optional decisions-dataset or group-counts input (group columns)."""
+    """Evidence name of a decisions-dataset input (group columns and feature columns)."""
+    card_terms: bool = True
+    """Screen the model card's features and their dictionary entries (false: only the
+    dataset's signals)."""
     grounds: Literal["hard_line", "justifiable"] = "hard_line"
     """Which grounds this check judges: the hard line (fail) or the justifiable ones."""
     justification: str | None = None
@@ -481,10 +492,12 @@ class ProtectedTermsCheck:
                     found.append(Signal(name, hit.ground, hit.strength, where, hit.term,
                                         hit.phrase, hit.note))  # fmt: skip
 
-        add(name, "names", name_place)
-        add(feature.get("description"), "text", "model card feature description")
         sources = [str(s) for s in feature.get("source_fields") or []]
-        for source in sources:
+        screened = self.config.card_terms or name_place != "model card feature name"
+        if screened:
+            add(name, "names", name_place)
+            add(feature.get("description"), "text", "model card feature description")
+        for source in sources if screened else ():
             add(source, "names", f"model card source field '{source}'")
             entry = fields.get(source)
             if entry is None:
