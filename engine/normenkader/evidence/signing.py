@@ -367,7 +367,6 @@ def require_signature(
     tree: StagedTree,
     digest: str,
     trusted_keys: Path | list[TrustedKey],
-    as_of: date | None = None,
     *,
     organisation: str | None = None,
     detached: tuple[bytes, str] | None = None,
@@ -377,7 +376,7 @@ def require_signature(
     The signatures are the bundle's ``signatures/*.dsse.json``, or only ``detached``
     (bytes, where) when given. Raises SIGNATURE_MISSING or the most telling problem of
     the candidates (see ``_RANK``). Key validity is judged at the statement's signing
-    time, not at ``as_of`` (kept for callers; unused). Returns who signed.
+    time, never at the as-of date. Returns who signed.
     """
     trusted = _trusted(trusted_keys)
     if detached is not None:
