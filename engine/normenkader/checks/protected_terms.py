@@ -183,17 +183,39 @@ def terms_path() -> Path:
     return norms_dir() / "terms" / "protected-grounds.yaml"
 
 
+TERMS_CACHE_FORMAT = "protected-terms-cache/1"
+
+
 def load_terms(path: Path | None = None) -> TermList:
-    """The curated term list (parsed once per file content)."""
+    """The curated term list, parsed once per file content.
+
+    The parsed value is kept in the local cache under the file's bytes (and the engine
+    fingerprint), so a warm ``check`` does not import the YAML parser for it.
+    """
     path = path or terms_path()
-    return _parse_terms(path.read_bytes(), str(path))
+    return _terms_from_bytes(path.read_bytes(), str(path))
 
 
 @lru_cache(maxsize=4)
-def _parse_terms(data: bytes, source: str) -> TermList:
+def _terms_from_bytes(data: bytes, source: str) -> TermList:
+    from .. import cache
+
+    key = cache.make_key(TERMS_CACHE_FORMAT, [data])
+    raw = cache.read("terms", TERMS_CACHE_FORMAT, key)
+    if isinstance(raw, dict):
+        try:
+            return _parse_terms(raw, hashlib.sha256(data).hexdigest(), source)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            pass  # a cached value that no longer parses is a miss
     from ..yamlio import loads_yaml
 
     raw = loads_yaml(data, source).value
+    terms = _parse_terms(raw, hashlib.sha256(data).hexdigest(), source)
+    cache.write("terms", TERMS_CACHE_FORMAT, key, raw)
+    return terms
+
+
+def _parse_terms(raw: Any, sha256: str, source: str) -> TermList:
     if not isinstance(raw, dict) or raw.get("format") != TERMS_FORMAT:
         raise ValueError(f"{source}: not a {TERMS_FORMAT} file")
     grounds = {str(k): bool(v.get("hard_line")) for k, v in (raw.get("grounds") or {}).items()}
@@ -224,7 +246,7 @@ def _parse_terms(data: bytes, source: str) -> TermList:
     }
     return TermList(
         version=str(raw.get("version", "")),
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256,
         hard_line=frozenset(g for g, hard in grounds.items() if hard),
         grounds=frozenset(grounds),
         special_categories=special,
