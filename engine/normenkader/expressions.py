@@ -100,11 +100,6 @@ class Expression:
                 raise CelSyntaxError(text.splitlines()[0], 1, 1) from None
         return self._program
 
-    @property
-    def names(self) -> tuple[str, ...]:
-        """Top-level names the expression reads (macro variables included)."""
-        return tuple(self._compile().variables())
-
     def evaluate(self, context: Any) -> Any:
         """Evaluate against a ``cel.Context``; CEL runtime failures raise ``EvaluationError``."""
         try:
