@@ -187,3 +187,12 @@ def test_applies_if_is_bounded_and_its_facts_come_from_the_tree(bundle: Path, no
     finding = _check(bundle, norms)["TST.E.01"]
     assert finding["status"] == "pass"
     assert finding["facts"] == {"profile.processes_personal_data": True}
+
+
+def test_a_degenerate_expression_is_refused_not_a_crash(norms: Path) -> None:
+    """3,000 chained operators compile in CEL; analysing them must not exhaust the stack."""
+    _norm(norms, " + ".join(["1"] * 3000) + " > 0")
+    run = run_cli("lint", norms)
+    assert run.code == 3, run.stderr
+    assert "nested deeper than" in run.stdout + run.stderr
+    assert "Traceback" not in run.stderr

@@ -330,13 +330,35 @@ def _number(text: str) -> int | float:
     return int(text)
 
 
+#: Deepest syntax tree analysed; the walks over the tree recurse once or twice per level.
+MAX_DEPTH = 200
+
+
 def parse(source: str) -> Node:
-    """The syntax tree of a CEL expression; raises ``CelParseError``."""
+    """The syntax tree of a CEL expression; raises ``CelParseError`` (also for a tree deeper
+    than ``MAX_DEPTH``, such as 3,000 chained ``+`` or ``!``, so analysing never recurses
+    without bound)."""
     parser = _Parser(source)
-    node = parser.expression()
+    try:
+        node = parser.expression()
+    except RecursionError:
+        raise CelParseError("expression nested too deeply") from None
     if parser.peek()[0] != "end":
         raise CelParseError(f"unexpected {parser.peek()[1]!r} after the expression")
+    if depth(node) > MAX_DEPTH:
+        raise CelParseError(f"expression nested deeper than {MAX_DEPTH} levels")
     return node
+
+
+def depth(node: Node) -> int:
+    """Levels of the tree (iterative, so a degenerate tree cannot exhaust the stack)."""
+    deepest = 0
+    stack = [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in children(current))
+    return deepest
 
 
 def children(node: Node) -> tuple[Node, ...]:
