@@ -199,7 +199,8 @@ def _result(status: Status) -> Result:
         reason=Reason.CHECK_FAILED,
         message={"en": "m", "nl": "m"},
     )
-    return Result({}, {}, AS_OF, {}, [finding])
+    bundle = {"id": "b-1", "digest": "sha256:00", "organisation": "X", "system": {"name": "S"}}
+    return Result({}, {"digest": "d"}, AS_OF, bundle, [finding])
 
 
 def test_baseline_review_turning_into_fail_counts_as_new(tmp_path: Path) -> None:
