@@ -7,6 +7,7 @@ otherwise (CI logs, pipes); rich is imported only in the first case.
 
 from __future__ import annotations
 
+from io import StringIO
 from typing import TYPE_CHECKING, Any
 
 from ..results import SEVERITIES, STATUS_ORDER, Finding, Status
@@ -226,8 +227,6 @@ def _render_plain(result: Result, lang: str) -> str:
 
 
 def _render_rich(result: Result, lang: str) -> str:
-    from io import StringIO
-
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
