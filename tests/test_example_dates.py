@@ -92,3 +92,15 @@ def test_bad_as_of_values_are_usage_errors(args: list[str], env: dict[str, str],
     assert run.stderr.startswith("error USAGE:")
     assert text in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_a_submission_date_time_counts_as_the_calendar_date_written(tmp_path: Path) -> None:
+    bundle = tmp_path / "compliant"
+    shutil.copytree(EXAMPLES / "compliant", bundle)
+    edit_yaml(
+        bundle / "bundle.yaml",
+        lambda d: d["bundle"].update(submitted="2026-11-29T00:30:00+02:00"),
+    )
+    run = run_cli("check", bundle, "--format", "json")
+    assert run.code == 0, run.stdout[-2000:]
+    assert json.loads(run.stdout)["as_of"] == "2026-11-29"

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from conftest import EXAMPLES, edit_yaml, run_cli
+from conftest import EXAMPLES, ROOT, edit_yaml, run_cli
 
 #: high-risk duties (art. 26, 27, 49 for deployers; 16-19, 43 ... for providers)
 HIGH_RISK = [
@@ -151,3 +152,22 @@ def test_gpai_models_already_on_the_market_comply_by_2_august_2027(tmp_path: Pat
     assert [early[n]["status"] for n in gpai] == ["not_applicable"] * 2
     late = findings(bundle, "2027-08-02")
     assert all(late[n]["status"] != "not_applicable" for n in gpai)
+
+
+def _applies_if(norm_id: str) -> str:
+    folder = {"AIA": "aia", "AIP": "aip"}[norm_id.split(".")[1]]
+    data = yaml.safe_load((ROOT / "norms" / "nk" / folder / f"{norm_id}.yaml").read_text("utf-8"))
+    return " ".join(str(data["applies_if"]).split())
+
+
+def test_every_high_risk_norm_carries_the_same_transition_clause() -> None:
+    """Art. 111(2) and art. 113 are written out in each norm: they must not drift apart."""
+    reference = _applies_if("NK.AIA.21")
+    clause = reference[reference.index("as_of >= (has(profile.ai_act.annex)") :]
+    assert "dates.ai_act_legacy_public" in clause and "significant_change" in clause
+    for norm_id in HIGH_RISK:
+        assert _applies_if(norm_id).endswith(clause), norm_id
+    gpai = _applies_if("NK.AIP.29")
+    gpai_clause = gpai[gpai.index("as_of >= dates.ai_act_gpai") :]
+    for norm_id in ("NK.AIP.30", "NK.AIP.31", "NK.AIP.32", "NK.AIP.39"):
+        assert _applies_if(norm_id).endswith(gpai_clause), norm_id

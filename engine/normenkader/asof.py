@@ -63,14 +63,17 @@ def resolve(option: date | str | None, head: dict[str, Any]) -> tuple[date, str]
 
 
 def _day(value: Any, key: str) -> date:
+    """The calendar date as written (``2026-11-29T00:30+02:00`` is 29 November)."""
     if isinstance(value, datetime):
-        return value.astimezone(UTC).date() if value.tzinfo else value.date()
+        return value.date()
     if isinstance(value, date):
         return value
     from .timeutil import parse_date
 
+    text = str(value).strip()
     try:
-        return parse_date(str(value))
+        parse_date(text)  # the whole value must be a valid date or date-time
+        return date.fromisoformat(text[:10])
     except ValueError:
         raise InputError("MANIFEST_INVALID", f"bundle.{key} {value!r} is not a date") from None
 
