@@ -131,11 +131,19 @@ def test_check_result_carries_requirement_rows(tmp_path: Path) -> None:
     for row in rows:
         assert keys <= set(row)
         assert set(row["title"]) == {"nl", "en"}
-        assert row["status"] in {"satisfied", "not_satisfied", "not_applicable", "open"}
+        assert row["status"] in {
+            "satisfied",
+            "not_satisfied",
+            "not_applicable",
+            "open",
+            "not_tested",
+        }
         assert row["norms"] and all(statuses[n] == s for n, s in row["norms"].items())
         seen.add((row["catalogue"], row["id"]))
-        if row["rule"] == "all" and not row["alternative"]:
-            values = [s for s in row["norms"].values() if s != "not_applicable"]
+        tested = {n: s for n, s in row["norms"].items() if n not in row["nominal"]}
+        assert (row["status"] == "not_tested") == (not tested and not row["alternative"])
+        if row["rule"] == "all" and not row["alternative"] and tested:
+            values = [s for s in tested.values() if s != "not_applicable"]
             if any(s in ("fail", "missing", "blocked") for s in values):
                 assert row["status"] == "not_satisfied", row
             elif not values:
@@ -184,3 +192,15 @@ def test_properties_blocker_guard_and_monotonicity(
     if by_name[target] != "not_applicable" and status != "not_applicable":
         better, _ = decide(rule, {**by_name, target: "pass"}, severities, names)
         assert RANK[better] >= RANK[status]
+
+
+def test_an_item_with_only_nominal_links_is_not_tested_even_when_its_norm_passes() -> None:
+    """Legal review F8: a norm that names an item without testing it never satisfies it."""
+    run = run_cli("check", EXAMPLES / "compliant", "--as-of", AS_OF, "--format", "json")
+    assert run.code == 0, run.stderr
+    rows = {row["id"]: row for row in json.loads(run.stdout)["requirements"]}
+    technical_file = rows["urn:nl:ak:ver:aia-06"]
+    assert technical_file["norms"] == {"NK.MOD.02": "pass"}
+    assert technical_file["nominal"] == ["NK.MOD.02"]
+    assert technical_file["status"] == "not_tested"
+    assert all(row["status"] != "not_tested" for row in rows.values() if not row["nominal"])

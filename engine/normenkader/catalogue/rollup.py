@@ -17,6 +17,11 @@ satisfied; ``not_applicable`` norms are left out (all of them not applicable: th
 from ``satisfied`` whatever the rule or alternative says (an attestation never overrides a
 legal hard line).
 
+A norm whose link to the item is ``nominal`` (it cites the item but does not test what the
+item asks, see ``Source.strength``) does not decide the item: an item with only nominal
+links is ``not_tested``, however those norms turned out, so a passing norm never makes an
+item it does not test look satisfied.
+
 Which items a norm set touches, under which rule, does not depend on the bundle: that
 *plan* is built once per norm set, catalogue state and rules file, and cached (see
 ``cache``), so a ``check`` run only applies ``decide`` to the statuses it found.
@@ -200,7 +205,7 @@ def decide(
     return outcome, via
 
 
-PLAN_FORMAT = "rollup-plan/2"
+PLAN_FORMAT = "rollup-plan/3"
 #: Display order of the catalogues in the roll-up table (others follow by id).
 ORDER = {"algoritmekader": 0, "adr-onderzoekskader": 1, "ark-toetsingskader": 2}
 
@@ -244,6 +249,7 @@ def build_plan(norm_set: Any) -> list[dict[str, Any]]:
     catalogues = load_catalogues()
     infos = from_norm_set(norm_set)
     derived: dict[tuple[str, str], list[str]] = {}
+    nominal: dict[tuple[str, str], set[str]] = {}
     for norm_id, info in infos.items():
         for citation in info.derived_from:
             target = find(catalogues, citation.catalogue, citation.version)
@@ -253,6 +259,8 @@ def build_plan(norm_set: Any) -> list[dict[str, Any]]:
                 norms = derived.setdefault((target.key, citation.id), [])
                 if norm_id not in norms:
                     norms.append(norm_id)
+                if citation.strength == "nominal":
+                    nominal.setdefault((target.key, citation.id), set()).add(norm_id)
     ruled: dict[tuple[str, str], Rule] = {}
     for rule in load_rules():
         target = find(catalogues, rule.catalogue, rule.version)
@@ -274,6 +282,7 @@ def build_plan(norm_set: Any) -> list[dict[str, Any]]:
                 "version": catalogue.version,
                 "title": dict(item.title) if item.title else {"nl": item.id, "en": item.id},
                 "derived": sorted(derived.get(key, [])),
+                "nominal": sorted(nominal.get(key, set())),
                 "rule": None
                 if explicit is None
                 else {
@@ -322,13 +331,19 @@ def rollup(result: Any, norm_set: Any) -> list[dict[str, Any]]:
         listed = (*(rule.norms or ()), *rule.alternative)
         if not derived and not (spec is not None and any(n in statuses for n in listed)):
             continue
-        norms = [
+        cited = [
             n
             for n in (rule.norms if rule.norms is not None else derived)
             if n in statuses and n not in rule.alternative
         ]
-        status, via = decide(rule, statuses, severities, norms)
-        shown = sorted(set(norms) | {n for n in rule.alternative if n in statuses})
+        # an explicit rule names its norms on purpose; the default rule skips nominal links
+        untested = set(entry.get("nominal", ())) if rule.norms is None else set()
+        norms = [n for n in cited if n not in untested]
+        if cited and not norms and not rule.alternative:
+            status, via = "not_tested", None
+        else:
+            status, via = decide(rule, statuses, severities, norms)
+        shown = sorted(set(cited) | {n for n in rule.alternative if n in statuses})
         rows.append(
             {
                 "catalogue": entry["catalogue"],
@@ -340,6 +355,7 @@ def rollup(result: Any, norm_set: Any) -> list[dict[str, Any]]:
                 "alternative": list(rule.alternative),
                 "via": via,
                 "norms": {n: statuses[n] for n in shown},
+                "nominal": sorted(untested & set(shown)),
             }
         )
     return rows

@@ -137,6 +137,7 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
     "satisfied": {"nl": "vervuld", "en": "satisfied"},
     "not_satisfied": {"nl": "niet vervuld", "en": "not satisfied"},
     "open": {"nl": "open", "en": "open"},
+    "not_tested": {"nl": "niet getoetst", "en": "not tested"},
 }
 
 #: A pass that rests only on the organisation's own statement is never shown as a plain pass.

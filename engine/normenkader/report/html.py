@@ -318,7 +318,7 @@ def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None)
     findings = _pairs_together(ordered(result.findings))
     summary = result.summary()
     norms = {f.norm_id: norm_of(norm_set, f.norm_id) for f in findings}
-    states = ("satisfied", "not_satisfied", "open", "not_applicable")
+    states = ("satisfied", "not_satisfied", "open", "not_tested", "not_applicable")
     requirement_counts: dict[str, dict[str, int]] = {}
     for requirement in result.requirements:
         catalogue = f"{requirement.get('catalogue', '')} {requirement.get('version', '')}".strip()
