@@ -143,7 +143,8 @@ def problems(table: CountTable) -> list[str]:
         "bad_selected": "rows with an unreadable selection value",
         "missing_selected": "rows without a selection value",
         "bad_outcome": "rows with an unreadable outcome value",
-        "bad_weight": "rows with a missing, negative or non-finite weight",
+        "bad_weight": "rows with a missing, negative, non-finite or out-of-range weight "
+        "(a usable weight is 0 or lies between 1e-100 and 1e100)",
         "bad_control": "rows with an unreadable control-sample flag",
         "selected_exceeds_n": "groups with more selected than n",
         "confusion_exceeds_n": "groups whose tp+fp+tn+fn exceeds n",
