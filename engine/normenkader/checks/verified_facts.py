@@ -101,13 +101,19 @@ def _describe(item: Contradiction, lang: str) -> str:
     where = f"{evidence['id']} ({evidence['kind']}, sha256 {evidence['sha256'][:12]})"
     at = item.at or "/"
     if lang == "nl":
+        stated = (
+            "niet opgegeven"
+            if item.declared is None
+            else f"opgegeven als {_shown(item.declared, lang)}"
+        )
         return (
-            f"profile.{item.fact} opgegeven als {_shown(item.declared, lang)}, "
+            f"profile.{item.fact} {stated}, "
             f"maar {where} {at} = {_shown(item.read, lang)}: {item.because['nl']} "
             f"Beoordeeld als {_shown(item.implied, lang)} ({item.source})"
         )
+    stated = "not declared" if item.declared is None else f"declared {_shown(item.declared, lang)}"
     return (
-        f"profile.{item.fact} declared {_shown(item.declared, lang)}, "
+        f"profile.{item.fact} {stated}, "
         f"but {where} {at} = {_shown(item.read, lang)}: {item.because['en']} "
         f"Evaluated as {_shown(item.implied, lang)} ({item.source})"
     )
