@@ -48,7 +48,7 @@ def counts_oscal(text: str) -> Counter[str]:
 
 
 def counts_html(text: str) -> Counter[str]:
-    return Counter(re.findall(r'<article class="finding f-([a-z_]+)"', text))
+    return Counter(re.findall(r'<article class="finding f-([a-z_]+)[ "]', text))
 
 
 def counts_markdown(text: str) -> Counter[str]:

@@ -140,16 +140,7 @@ class Diff:
     removed: list[str]
 
     def to_dict(self) -> dict[str, Any]:
-        def head(result: dict[str, Any]) -> dict[str, Any]:
-            bundle = result.get("bundle") or {}
-            norm_set = result.get("norm_set") or {}
-            return {
-                "bundle": bundle.get("id"),
-                "bundle_digest": bundle.get("digest"),
-                "as_of": result.get("as_of"),
-                "norm_set_digest": norm_set.get("digest"),
-            }
-
+        head = _head
         differs = other_system(self.old, self.new)
         return {
             "format": "normenkader-diff/1",
@@ -187,7 +178,7 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> Diff:
         )
         was = change.old_status in PROBLEM_STATUSES
         now = change.new_status in PROBLEM_STATUSES
-        if now and not was:
+        if (now and not was) or _became_non_compliant(change.old_status, change.new_status):
             new_problems.append(change)
         elif was and not now and b is not None:
             fixed.append(change)
@@ -211,6 +202,80 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> Diff:
     )
 
 
+def _became_non_compliant(before: str | None, now: str | None) -> bool:
+    """An open review that turned into fail, missing or blocked: a new problem (``diff``
+    and ``check --baseline`` agree on this; docs/workflows.md)."""
+    return before == "review" and now in NON_COMPLIANT
+
+
+def _known(status: str, before: str | None) -> bool:
+    """Whether a current problem status was already a problem in the baseline."""
+    if before is None or before not in PROBLEM_STATUSES:
+        return False
+    return status == before or (status in NON_COMPLIANT and before in NON_COMPLIANT)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """How a result compares with an earlier one (``check --baseline``).
+
+    ``states`` holds a SARIF ``baselineState`` per norm id of the current result: ``new``
+    (a problem the baseline did not have), ``unchanged`` (the same status and reason),
+    ``updated`` (still a known problem, or still no problem, with another status or
+    reason) or ``absent`` (a baseline problem that is gone). ``known`` are the current
+    problems set aside (they do not count for the exit code).
+    """
+
+    source: dict[str, Any]
+    states: dict[str, str]
+    known: frozenset[str]
+
+    def is_new(self, norm_id: str) -> bool:
+        return self.states.get(norm_id) == "new"
+
+
+def _head(result: dict[str, Any]) -> dict[str, Any]:
+    bundle = result.get("bundle") or {}
+    system = bundle.get("system") or {}
+    norm_set = result.get("norm_set") or {}
+    return {
+        "bundle": bundle.get("id"),
+        "organisation": bundle.get("organisation"),
+        "system": system.get("name") if isinstance(system, dict) else None,
+        "bundle_digest": bundle.get("digest"),
+        "as_of": result.get("as_of"),
+        "norm_set_digest": norm_set.get("digest"),
+    }
+
+
+def baseline_compare(result: Result, baseline: Path) -> Baseline:
+    """Compare ``result`` with the baseline result file (refused for another system)."""
+    old = load_result(baseline)
+    _same_system(old, result, baseline)
+    before = _by_norm(old)
+    states: dict[str, str] = {}
+    known: set[str] = set()
+    for finding in result.findings:
+        status, reason = finding.status.value, finding.reason.value
+        earlier = before.get(finding.norm_id)
+        was = earlier["status"] if earlier else None
+        if status in PROBLEM_STATUSES:
+            if _known(status, was):
+                known.add(finding.norm_id)
+                same = earlier is not None and (was, earlier.get("reason")) == (status, reason)
+                states[finding.norm_id] = "unchanged" if same else "updated"
+            else:
+                states[finding.norm_id] = "new"
+        elif was in PROBLEM_STATUSES:
+            states[finding.norm_id] = "absent"
+        elif earlier is None:
+            states[finding.norm_id] = "new"
+        else:
+            same = (was, earlier.get("reason")) == (status, reason)
+            states[finding.norm_id] = "unchanged" if same else "updated"
+    return Baseline(source=_head(old), states=states, known=frozenset(known))
+
+
 def baseline_ignore(result: Result, baseline: Path) -> frozenset[str]:
     """Norm ids whose current problem was already a problem in the baseline result.
 
@@ -218,7 +283,10 @@ def baseline_ignore(result: Result, baseline: Path) -> frozenset[str]:
     lapses, the problem shows again. An open ``review`` in the baseline is not a known
     *non-compliance*: when it turns into fail, missing or blocked, that counts as new.
     """
-    old = load_result(baseline)
+    return baseline_compare(result, baseline).known
+
+
+def _same_system(old: dict[str, Any], result: Result, baseline: Path) -> None:
     differs = other_system(old, {"bundle": result.bundle})
     if differs:
         a, b = identity(old), identity({"bundle": result.bundle})
@@ -229,20 +297,3 @@ def baseline_ignore(result: Result, baseline: Path) -> frozenset[str]:
             "a baseline only sets aside known findings of the same system",
             str(baseline),
         )
-    known = {
-        norm_id: finding["status"]
-        for norm_id, finding in _by_norm(old).items()
-        if finding["status"] in PROBLEM_STATUSES
-    }
-
-    def already_known(status: str, before: str | None) -> bool:
-        if before is None:
-            return False
-        return status == before or (status in NON_COMPLIANT and before in NON_COMPLIANT)
-
-    return frozenset(
-        f.norm_id
-        for f in result.findings
-        if f.status.value in PROBLEM_STATUSES
-        and already_known(f.status.value, known.get(f.norm_id))
-    )

@@ -1,4 +1,4 @@
-"""``normenkader check`` and ``normenkader validate``."""
+"""``normenkader check`` (``validate`` is in cli/validate.py)."""
 
 from __future__ import annotations
 
@@ -78,9 +78,10 @@ def make_limits(kwargs: dict[str, Any]) -> Any:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["terminal", "json", "html", "markdown", "sarif", "junit", "oscal"]),
+    type=click.Choice(["terminal", "json", "html", "markdown", "sarif", "junit", "oscal", "pdf"]),
     default=None,
-    help="Report format (default: terminal, or from the --output suffix).",
+    help="Report format (default: terminal, or from the --output suffix). pdf prints the "
+    "HTML report through a headless Chromium and needs -o.",
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here.")
 @click.option("--profile", default=None, help="Profile name or file (default: full).")
@@ -99,7 +100,15 @@ def make_limits(kwargs: dict[str, Any]) -> Any:
 @click.option(
     "--baseline",
     type=click.Path(path_type=Path),
-    help="Earlier JSON result: fail only on findings that are new.",
+    help="Earlier JSON result: fail only on findings that are new; every format marks "
+    "each finding as new or known.",
+)
+@click.option(
+    "--warn-stale",
+    default="P30D",
+    show_default=True,
+    help="List evidence that goes stale within this period after the as-of date "
+    "(ISO 8601, e.g. P30D, P3M; 0 for off).",
 )
 @click.option(
     "--fail-on",
@@ -118,7 +127,11 @@ def make_limits(kwargs: dict[str, Any]) -> Any:
 @click.option(
     "--require-signature", is_flag=True, help="Reject a bundle without a trusted signature."
 )
-@click.option("--trusted-keys", type=click.Path(path_type=Path), help="Trusted-keys file.")
+@click.option(
+    "--trusted-keys",
+    type=click.Path(path_type=Path),
+    help="Trusted-keys file; with it only signed waivers and judgements count.",
+)
 @click.option(
     "--signature",
     type=click.Path(path_type=Path),
@@ -156,6 +169,7 @@ def check(
     waiver_policy: Path | None,
     assessments: Path | None,
     baseline: Path | None,
+    warn_stale: str,
     fail_on: str,
     min_severity: str,
     lang: str,
@@ -184,6 +198,7 @@ def check(
 
     wanted = asof.requested(as_of)
     statuses = _fail_on(fail_on)
+    _check_window(warn_stale)
     if statement and not sign_key:
         raise InputError("USAGE", "--statement needs --sign-key")
     require_signature = require_signature or signature is not None
@@ -222,6 +237,13 @@ def check(
         detached = (read_input_file(signature, "SIGNATURE_INVALID", 1 << 20), str(signature))
     if fmt is None:
         fmt = SUFFIXES.get(output.suffix.lower(), "terminal") if output else "terminal"
+    browser = None
+    if fmt == "pdf":
+        from ..report.pdf import find_browser
+
+        if output is None:
+            raise InputError("USAGE", "--format pdf needs -o FILE")
+        browser = find_browser()  # PDF_UNAVAILABLE before any work when there is none
     norm_set = load_norm_set(list(norm_paths) or None, profile, only=list(only) or None)
     gc.freeze()  # the norm set lives as long as the run: keep it out of later GC passes
     if sys.stderr.isatty():
@@ -248,24 +270,41 @@ def check(
         options.as_of_source = day_source
         options.trusted_keys = tuple(keys) if keys is not None else None
         result = evaluate(norm_set, opened, options)
-    ignore: frozenset[str] = frozenset()
-    if baseline:
-        from ..audit.diff import baseline_ignore
+    from ..report.context import Context, stale_soon
 
-        ignore = baseline_ignore(result, baseline)
+    ignore: frozenset[str] = frozenset()
+    compared = None
+    if baseline:
+        from ..audit.diff import baseline_compare
+
+        compared = baseline_compare(result, baseline)
+        ignore = compared.known
+    context = Context(compared, tuple(stale_soon(result, norm_set, warn_stale)))
     if fmt == "terminal":
         from ..report.terminal import render as render_terminal
 
         use_color = sys.stdout.isatty() if color is None else color
         text: str | bytes = render_terminal(
-            result, lang=lang, norm_set=norm_set, color=use_color and output is None
+            result,
+            lang=lang,
+            norm_set=norm_set,
+            color=use_color and output is None,
+            context=context,
         )
+    elif fmt == "pdf":
+        from ..report.pdf import print_pdf
+
+        page = render("html", result, lang=lang, norm_set=norm_set, context=context)
+        assert browser is not None and isinstance(page, str)
+        text = print_pdf(browser, page)
     else:
-        text = render(fmt, result, lang=lang, norm_set=norm_set)
+        text = render(fmt, result, lang=lang, norm_set=norm_set, context=context)
     if output:
         from ..atomic import write_atomic
+        from ..report.terminal import one_line
 
         write_atomic(output, text, public=True)
+        click.echo(f"{one_line(result, lang, context)} -> {output}", err=True)
     else:
         _echo(text)
     if statement and key is not None:
@@ -297,6 +336,17 @@ def check(
     sys.exit(exit_code(result, statuses, min_severity, ignore))
 
 
+def _check_window(text: str) -> None:
+    from ..report.context import warn_window
+
+    try:
+        warn_window(text)
+    except ValueError:
+        raise InputError(
+            "USAGE", f"--warn-stale: {text!r} is not a period such as P30D or P3M, or 0"
+        ) from None
+
+
 def _same_file(first: Path, second: Path) -> bool:
     """Whether two output options name one file: same spelling once the folders are
     resolved, the same final target, or (when both exist) the same inode."""
@@ -322,26 +372,3 @@ def _echo(text: str | bytes) -> None:
     else:
         sys.stdout.write(text)
     sys.stdout.flush()
-
-
-@click.command()
-@click.argument("bundle", type=click.Path(path_type=Path))
-@limit_options
-def validate(bundle: Path, **limits: Any) -> None:
-    """Check BUNDLE's format and integrity only (no norms are evaluated).
-
-    Exit 0 when the bundle and all its evidence items are valid, 1 when the bundle opens
-    but some evidence items are invalid against their kind's schema, 3 when it is rejected.
-    """
-    from ..evidence.bundle import open_bundle
-
-    with private_workdir() as staging:
-        opened = open_bundle(bundle, make_limits(limits), staging)
-        problems = [item for item in opened.items.values() if item.problem]
-        click.echo(
-            f"bundle {opened.id}: {opened.tree.form}, {len(opened.tree.files)} files, "
-            f"{len(opened.items)} evidence items, digest {opened.digest}"
-        )
-        for item in sorted(problems, key=lambda i: i.id):
-            click.echo(f"invalid evidence {item.id} ({item.kind}, {item.path}): {item.problem}")
-    sys.exit(1 if problems else 0)

@@ -32,6 +32,9 @@ from ._shared import (
     pick,
     verdict,
 )
+from .context import EMPTY, Context
+from .words import humane
+from .words import value as plain_value
 
 if TYPE_CHECKING:
     import jinja2
@@ -166,6 +169,20 @@ def _scalar(value: Any) -> Markup:
     return Markup("<code>{}</code>").format(
         json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)[:2000]
     )
+
+
+#: internal keys of a check's values that are for machines (JSON, ``explain --verbose``):
+#: the CEL expression, and the offending list (shown in words of its own)
+INTERNAL_VALUES = frozenset({"expr", "offending", "term_list"})
+
+
+def _shown_values(values: dict[str, Any]) -> dict[str, Any]:
+    """The measured values a reader sees: without CEL and internal keys, without empties."""
+    return {
+        key: item
+        for key, item in values.items()
+        if key not in INTERNAL_VALUES and item not in (None, [], {}, "")
+    }
 
 
 def _is_scalar(value: Any) -> bool:
@@ -312,9 +329,16 @@ def _pairs_together(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None) -> str:
-    """The whole report as one HTML document."""
+def render(
+    result: Result,
+    *,
+    lang: str = "en",
+    norm_set: NormSet | None = None,
+    context: Context | None = None,
+) -> str:
+    """The whole report as one HTML document (with a baseline, new findings are marked)."""
     lang = check_lang(lang)
+    extra = context or EMPTY
     findings = _pairs_together(ordered(result.findings))
     summary = result.summary()
     norms = {f.norm_id: norm_of(norm_set, f.norm_id) for f in findings}
@@ -325,7 +349,7 @@ def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None)
         counts = requirement_counts.setdefault(catalogue, {})
         state = str(requirement.get("status", "open"))
         counts[state] = counts.get(state, 0) + 1
-    context = {
+    variables = {
         "lang": lang,
         "requirement_states": states,
         "requirement_counts": dict(sorted(requirement_counts.items())),
@@ -344,5 +368,19 @@ def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None)
         "SEV": {key: value[lang] for key, value in SEVERITY_LABELS.items()},
         "pick": lambda text: pick(text, lang),
         "attested_label": ATTESTED_PASS_LABEL[lang],
+        "extra": extra,
+        "stale_soon": [s.to_notice() for s in extra.stale_soon],
+        "words": {
+            "new": {"nl": "NIEUW", "en": "NEW"}[lang],
+            "baseline": {
+                "nl": "bekende bevindingen terzijde gelegd door de baseline",
+                "en": "known findings set aside by the baseline",
+            }[lang],
+            "index": {"nl": "Overzicht van de bevindingen", "en": "Index of findings"}[lang],
+            "offending": {"nl": "Afwijkende waarden", "en": "Offending values"}[lang],
+        },
+        "humane": lambda text: humane(str(text), lang),
+        "plain": lambda item: plain_value(item, lang),
+        "shown_values": _shown_values,
     }
-    return _environment().get_template("report.html.j2").render(context)
+    return _environment().get_template("report.html.j2").render(variables)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..norms.compiled import NormSet
     from ..results import Result
+    from .context import Context
 
 
 def to_json(data: Any) -> str:
@@ -28,8 +29,29 @@ def to_json(data: Any) -> str:
     )
 
 
-def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None) -> str:
-    return to_json(result.to_dict())
+def render(
+    result: Result,
+    *,
+    lang: str = "en",
+    norm_set: NormSet | None = None,
+    context: Context | None = None,
+) -> str:
+    """The result as JSON; with a context, each finding gets ``baseline_state`` (and
+    ``inputs.baseline`` names the baseline) and evidence that goes stale soon is added
+    to ``notices`` (code ``evidence_stale_soon``)."""
+    data = result.to_dict()
+    if context is not None and context.baseline is not None:
+        data["baseline"] = {
+            **context.baseline.source,
+            "known": len(context.baseline.known),
+        }
+        for finding in data["findings"]:
+            state = context.state(finding["norm_id"])
+            if state is not None:
+                finding["baseline_state"] = state
+    if context is not None and context.stale_soon:
+        data["notices"] = [*data["notices"], *(s.to_notice() for s in context.stale_soon)]
+    return to_json(data)
 
 
 def report_digest(text: str | bytes) -> str:

@@ -16,6 +16,7 @@ from ._shared import FAILING, answer_links, check_lang, finding_status_label, pi
 
 if TYPE_CHECKING:
     from ..norms.compiled import NormSet
+    from .context import Context
 
 SKIPPED = (Status.NOT_APPLICABLE, Status.REVIEW)
 
@@ -50,7 +51,15 @@ def _detail(finding: Finding, lang: str) -> str:
     return _clean("\n".join(lines))
 
 
-def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None) -> str:
+def render(
+    result: Result,
+    *,
+    lang: str = "en",
+    norm_set: NormSet | None = None,
+    context: Context | None = None,
+) -> str:
+    """With a baseline (context), each case carries a ``baseline_state`` property and a
+    known failure's message starts with ``[known]``, a new one's with ``[NEW]``."""
     lang = check_lang(lang)
     findings = sorted(result.findings, key=lambda f: f.norm_id)
     sets = sorted({f.set for f in findings})
@@ -105,12 +114,17 @@ def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None)
                 ET.SubElement(props, "property", {"name": key, "value": text})
             if finding.attested:
                 ET.SubElement(props, "property", {"name": "attested", "value": "true"})
+            state = context.state(finding.norm_id) if context else None
+            if state:
+                ET.SubElement(props, "property", {"name": "baseline_state", "value": state})
             for key, block in (("waiver", finding.waiver), ("judgement", finding.judgement)):
                 if block and "signed" in block:
                     signed = "true" if block["signed"] else "false"
                     ET.SubElement(props, "property", {"name": f"{key}_signed", "value": signed})
+            marker = {"new": "[NEW] ", "unchanged": "[known] ", "updated": "[known] "}
             message = _clean(
-                f"{finding_status_label(finding, lang)}: {pick(finding.message, lang)}"
+                f"{marker.get(state or '', '')}{finding_status_label(finding, lang)}: "
+                f"{pick(finding.message, lang)}"
             )
             if finding.status in FAILING:
                 failure = ET.SubElement(

@@ -24,9 +24,18 @@ from ._shared import (
     status_label,
     verdict,
 )
+from .context import EMPTY, Context
+from .words import humane
 
 if TYPE_CHECKING:
     from ..norms.compiled import NormSet
+
+PROBLEM = (*FAILING, Status.REVIEW, Status.ERROR)
+BASELINE_WORDS = {
+    "en": ("Baseline", "known findings set aside", "new"),
+    "nl": ("Baseline", "bekende bevindingen terzijde gelegd", "nieuw"),
+}
+NEW_MARK = {"en": "**NEW**", "nl": "**NIEUW**"}
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 ICONS = {
@@ -55,7 +64,7 @@ def code(text: object) -> str:
     return f"`{value}`" if value else ""
 
 
-def _row(finding: Finding, lang: str) -> str:
+def _row(finding: Finding, lang: str, new: bool = False) -> str:
     cause = ""
     severity = SEVERITY_LABELS.get(finding.severity, {}).get(lang, finding.severity)
     if finding.root_causes:
@@ -63,14 +72,25 @@ def _row(finding: Finding, lang: str) -> str:
     for line in answer_links(finding, lang):
         cause += f" · {escape(line)}"
     return (
-        f"| {ICONS.get(finding.status.value, '')} {finding_status_label(finding, lang)} "
+        f"| {NEW_MARK[lang] + ' ' if new else ''}{ICONS.get(finding.status.value, '')} "
+        f"{finding_status_label(finding, lang)} "
         f"| `{finding.norm_id}` | {severity} "
-        f"| {escape(pick(finding.title, lang))} | {escape(pick(finding.message, lang))}{cause} |"
+        f"| {escape(pick(finding.title, lang))} "
+        f"| {escape(humane(pick(finding.message, lang), lang))}{cause} |"
     )
 
 
-def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None) -> str:
+def render(
+    result: Result,
+    *,
+    lang: str = "en",
+    norm_set: NormSet | None = None,
+    context: Context | None = None,
+) -> str:
+    """With a baseline (context), new findings carry **NEW** and come first, and a line
+    says how many known findings were set aside."""
     lang = check_lang(lang)
+    context = context or EMPTY
     summary = result.summary()
     head = verdict(result)
     lines = [
@@ -96,13 +116,23 @@ def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None)
             "",
         ]
     attention = [f for f in ordered(result.findings) if f.status in (*FAILING, Status.ERROR)]
+    if context.baseline is not None:
+        attention.sort(key=lambda f: not context.is_new(f.norm_id))
+        source = context.baseline.source
+        new = sum(1 for f in result.findings if context.is_new(f.norm_id) and f.status in PROBLEM)
+        lines += [
+            f"**{BASELINE_WORDS[lang][0]}** {code(source.get('bundle'))} "
+            f"({LABELS['as_of'][lang]} {escape(source.get('as_of'))}): "
+            f"{context.known_count()} {BASELINE_WORDS[lang][1]}, {new} {BASELINE_WORDS[lang][2]}",
+            "",
+        ]
     columns = (
         f"| {LABELS['status'][lang]} | Norm | {LABELS['severity'][lang]} | "
         f"{LABELS['norm_title'][lang]} | {LABELS['message'][lang]} |"
     )
     if attention:
         lines += [f"### {LABELS['non_compliant'][lang]}", "", columns, "|---|---|---|---|---|"]
-        lines += [_row(f, lang) for f in attention[:MAX_ROWS]]
+        lines += [_row(f, lang, context.is_new(f.norm_id)) for f in attention[:MAX_ROWS]]
         if len(attention) > MAX_ROWS:
             lines.append(f"\n… {len(attention) - MAX_ROWS} more")
         lines.append("")
@@ -138,12 +168,13 @@ def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None)
             ),
             "",
         ]
-    if result.notices:
+    notices = [*result.notices, *(s.to_notice() for s in context.stale_soon)]
+    if notices:
         lines += [f"### {LABELS['notices'][lang]}", ""]
         lines += [
             f"- {code(n.get('code'))} {code(n.get('norm_id', ''))}: "
-            f"{escape(pick(n.get('message'), lang))}"
-            for n in result.notices[:MAX_ROWS]
+            f"{escape(humane(pick(n.get('message'), lang), lang))}"
+            for n in notices[:MAX_ROWS]
         ]
         lines.append("")
     lines.append(

@@ -24,6 +24,7 @@ from ._shared import ATTESTED_PASS_LABEL, check_lang, pick, result_key, stable_u
 
 if TYPE_CHECKING:
     from ..norms.compiled import NormSet
+    from .context import Context
 
 OSCAL_VERSION = "1.2.1"
 NS = "https://normenkader.nl/ns/oscal"
@@ -52,7 +53,15 @@ def _stamp(day: str | None, end_of_day: bool = False) -> str:
     return f"{day}T23:59:59Z" if end_of_day else f"{day}T00:00:00Z"
 
 
-def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None) -> str:
+def render(
+    result: Result,
+    *,
+    lang: str = "en",
+    norm_set: NormSet | None = None,
+    context: Context | None = None,
+) -> str:
+    """Assessment results; the baseline of a context is not part of OSCAL's model and is
+    left out (the JSON and SARIF reports carry it)."""
     lang = check_lang(lang)
     key = result_key(result)
     bundle_id = str(result.bundle.get("id", ""))

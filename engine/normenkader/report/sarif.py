@@ -21,6 +21,7 @@ from ._shared import answer_links, check_lang, finding_status_label, norm_of, pi
 
 if TYPE_CHECKING:
     from ..norms.compiled import NormSet
+    from .context import Context
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"blocker": "error", "major": "error", "minor": "warning", "info": "note"}
@@ -69,7 +70,12 @@ def _rule(finding: Finding, norm_set: NormSet | None, lang: str) -> dict[str, An
             "set": finding.set,
             "legal_basis": finding.legal_basis,
             "derived_from": finding.derived_from,
-            "tags": ["compliance", finding.set.lower(), *(norm.tags if norm is not None else [])],
+            # SARIF's schema requires unique tags: a norm may carry its set name as a tag
+            "tags": list(
+                dict.fromkeys(
+                    ["compliance", finding.set.lower(), *(norm.tags if norm is not None else [])]
+                )
+            ),
         },
     }
     return rule
@@ -103,7 +109,9 @@ def _locations(finding: Finding) -> list[dict[str, Any]]:
     return locations
 
 
-def _result(finding: Finding, index: int, result: Result, lang: str) -> dict[str, Any]:
+def _result(
+    finding: Finding, index: int, result: Result, lang: str, state: str | None = None
+) -> dict[str, Any]:
     kind = KINDS[finding.status]
     level = LEVELS.get(finding.severity, "warning") if kind == "fail" else "none"
     text = f"{finding_status_label(finding, lang)}: {pick(finding.message, lang)}"
@@ -119,6 +127,7 @@ def _result(finding: Finding, index: int, result: Result, lang: str) -> dict[str
         "message": {"text": text},
         "locations": _locations(finding),
         "partialFingerprints": {"normenkader/system-norm/v1": fingerprint},
+        **({"baselineState": state} if state else {}),
         "properties": {
             "status": finding.status.value,
             "reason": finding.reason.value,
@@ -159,8 +168,17 @@ def _result(finding: Finding, index: int, result: Result, lang: str) -> dict[str
     return item
 
 
-def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None) -> str:
+def render(
+    result: Result,
+    *,
+    lang: str = "en",
+    norm_set: NormSet | None = None,
+    context: Context | None = None,
+) -> str:
+    """With a baseline (context), every result carries ``baselineState`` (SARIF 3.27.24:
+    new, unchanged, updated, absent) and the run names the baseline in its properties."""
     lang = check_lang(lang)
+    states = context.baseline.states if context and context.baseline else {}
     findings = sorted(result.findings, key=lambda f: f.norm_id)
     artifacts: dict[str, str] = {}
     for finding in findings:
@@ -202,7 +220,9 @@ def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None)
             }
             for path, digest in sorted(artifacts.items())
         ],
-        "results": [_result(f, i, result, lang) for i, f in enumerate(findings)],
+        "results": [
+            _result(f, i, result, lang, states.get(f.norm_id)) for i, f in enumerate(findings)
+        ],
         "language": lang,
         "properties": {
             "as_of": result.as_of,
@@ -212,5 +232,17 @@ def render(result: Result, *, lang: str = "en", norm_set: NormSet | None = None)
             "summary": result.summary(),
         },
     }
+    if context and context.baseline:
+        run["properties"]["baseline"] = context.baseline.source
+    for soon in context.stale_soon if context else ():
+        notice = soon.to_notice()
+        notifications.append(
+            {
+                "level": "note",
+                "message": {"text": pick(notice["message"], lang)},
+                "descriptor": {"id": "evidence_stale_soon"},
+                "properties": {k: v for k, v in notice.items() if k != "message"},
+            }
+        )
     document = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=False) + "\n"

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from ..results import SEVERITIES, STATUS_ORDER, Finding, Status
 from ..textsafe import visible
 from ._shared import ATTESTED_PASS_LABEL, answer_links
+from .context import EMPTY, Context
+from .words import duration, humane, value
 
 if TYPE_CHECKING:
     from ..norms.compiled import NormSet
@@ -38,6 +40,19 @@ LABELS = {
         "waived": "waived",
         "root": "root cause of",
         "blocked_by": "blocked by",
+        "new": "NEW",
+        "known_set_aside": "known findings set aside by the baseline",
+        "baseline": "baseline",
+        "new_findings": "new",
+        "notices": "Notices",
+        "waived_findings": "Waived findings",
+        "stale_soon": "Evidence that goes stale within the warning window",
+        "goes_stale": "goes stale on",
+        "max_age": "maximum age",
+        "approved_by": "approved by",
+        "until": "until",
+        "written_to": "report written to",
+        "findings_word": "findings",
     },
     "nl": {
         "title": "normenkader toets",
@@ -57,6 +72,19 @@ LABELS = {
         "waived": "ontheffing",
         "root": "oorzaak van",
         "blocked_by": "geblokkeerd door",
+        "new": "NIEUW",
+        "known_set_aside": "bekende bevindingen terzijde gelegd door de baseline",
+        "baseline": "baseline",
+        "new_findings": "nieuw",
+        "notices": "Meldingen",
+        "waived_findings": "Vrijgestelde bevindingen",
+        "stale_soon": "Bewijs dat binnen de waarschuwingstermijn te oud wordt",
+        "goes_stale": "te oud vanaf",
+        "max_age": "maximale ouderdom",
+        "approved_by": "goedgekeurd door",
+        "until": "t/m",
+        "written_to": "rapport geschreven naar",
+        "findings_word": "bevindingen",
     },
 }
 COLOURS = {
@@ -81,12 +109,12 @@ def _blocked_by_root(findings: list[Finding]) -> dict[str, list[str]]:
 
 
 def _detail_lines(finding: Finding, lang: str, words: dict[str, str]) -> list[str]:
-    lines = [finding.message.get(lang, finding.message.get("en", ""))]
+    lines = [humane(finding.message.get(lang, finding.message.get("en", "")), lang)]
     lines.extend(answer_links(finding, lang))
     for check in finding.checks:
         offending = check.values.get("offending")
         if check.status in (Status.FAIL, Status.REVIEW) and offending not in (None, [], {}):
-            lines.append(f"{words['offending']}: {_short(offending)}")
+            lines.append(f"{words['offending']} ({check.kind}): {_short(value(offending, lang))}")
     for use in finding.evidence:
         if use.id:
             lines.append(
@@ -94,8 +122,90 @@ def _detail_lines(finding: Finding, lang: str, words: dict[str, str]) -> list[st
                 + (f" [{use.date}]" if use.date else "")
             )
     if finding.waiver:
-        lines.append(f"{words['waived']}: {_short(finding.waiver)}")
+        lines.append(f"{words['waived']}: {_waiver_text(finding.waiver, words)}")
     return [visible(line) for line in lines]
+
+
+def _waiver_text(waiver: dict[str, Any], words: dict[str, str]) -> str:
+    signed = " [unsigned]" if waiver.get("signed") is False else ""
+    return _short(
+        f"{waiver.get('id')}{signed}, {words['approved_by']} {waiver.get('approver')} "
+        f"{words['until']} {waiver.get('expires')}: {waiver.get('justification') or ''}"
+    )
+
+
+def _notice_lines(result: Result, lang: str, context: Context, words: dict[str, str]) -> list[str]:
+    """Notices (refused/expired waivers, lapsed or idle judgements) and the evidence that
+    goes stale within the warning window: nothing the reader needs stays hidden."""
+    lines: list[str] = []
+    if result.notices:
+        lines.append(words["notices"] + ":")
+        for notice in result.notices:
+            message = notice.get("message")
+            text = message.get(lang) or message.get("en", "") if isinstance(message, dict) else ""
+            where = f"{notice.get('source')}:{notice.get('line')}" if notice.get("line") else ""
+            lines.append(
+                f"  {notice.get('code')} {notice.get('norm_id') or ''} "
+                f"{notice.get('id') or ''} {where}: {humane(str(text or ''), lang)}"
+            )
+    if context.stale_soon:
+        lines.append(words["stale_soon"] + ":")
+        for soon in context.stale_soon:
+            lines.append(
+                f"  {soon.norm_id} {soon.evidence_id} ({soon.kind}) {soon.date}: "
+                f"{words['goes_stale']} {soon.stale_from} "
+                f"({words['max_age']} {duration(soon.max_age, lang)})"
+            )
+    waived = sorted((f for f in result.findings if f.waiver), key=lambda f: f.norm_id)
+    if waived:
+        lines.append(words["waived_findings"] + ":")
+        for finding in waived:
+            was = finding.original_status.value if finding.original_status else ""
+            lines.append(
+                f"  WAIVED   {finding.norm_id} [{finding.severity}] ({was}) "
+                + _waiver_text(finding.waiver or {}, words)
+            )
+    return [visible(line) for line in lines]
+
+
+def _baseline_lines(context: Context, action: list[Finding], words: dict[str, str]) -> list[str]:
+    if context.baseline is None:
+        return []
+    source = context.baseline.source
+    new = sum(1 for f in action if context.is_new(f.norm_id))
+    return [
+        visible(
+            f"{words['baseline']}: {source.get('bundle')} ({words['as_of']} {source.get('as_of')}):"
+            f" {context.known_count()} {words['known_set_aside']}, {new} "
+            f"{words['new_findings']}"
+        )
+    ]
+
+
+def _action(result: Result, context: Context) -> list[Finding]:
+    """Findings that need action: new ones (against a baseline) first, then by severity."""
+    action = [f for f in result.findings if f.status in ACTION]
+    action.sort(
+        key=lambda f: (
+            0 if context.is_new(f.norm_id) or context.baseline is None else 1,
+            SEVERITIES.index(f.severity),
+            ACTION.index(f.status),
+            f.norm_id,
+        )
+    )
+    return action
+
+
+def one_line(result: Result, lang: str, context: Context | None = None) -> str:
+    """The one-line summary ``check -o`` prints on stderr (counts that are not zero)."""
+    words = LABELS[lang]
+    counts = result.summary()["by_status"]
+    shown = ", ".join(f"{counts[s.value]} {s.value}" for s in STATUS_ORDER if counts[s.value])
+    line = f"{result.bundle.get('id')}: {len(result.findings)} {words['findings_word']}"
+    line += f" ({shown})" if shown else ""
+    if context is not None and context.baseline is not None:
+        line += f"; {context.known_count()} {words['known_set_aside']}"
+    return visible(line)
 
 
 UNSIGNED = {
@@ -151,12 +261,17 @@ def _short(value: Any, width: int = 160) -> str:
 
 
 def render(
-    result: Result, *, lang: str = "en", norm_set: NormSet | None = None, color: bool = False
+    result: Result,
+    *,
+    lang: str = "en",
+    norm_set: NormSet | None = None,
+    color: bool = False,
+    context: Context | None = None,
 ) -> str:
     """The terminal view; every line passes through ``visible`` (bundle text is hostile)."""
     if color:
-        return _render_rich(result, lang)
-    return _render_plain(result, lang)
+        return _render_rich(result, lang, context or EMPTY)
+    return _render_plain(result, lang, context or EMPTY)
 
 
 def _as_of_source(result: Result, words: dict[str, str]) -> str:
@@ -184,7 +299,7 @@ def _header(result: Result, words: dict[str, str]) -> list[str]:
     return [visible(line) for line in lines]
 
 
-def _render_plain(result: Result, lang: str) -> str:
+def _render_plain(result: Result, lang: str, context: Context) -> str:
     words = LABELS[lang]
     summary = result.summary()
     statuses = [s.value for s in STATUS_ORDER]
@@ -201,15 +316,16 @@ def _render_plain(result: Result, lang: str) -> str:
     out.extend(_attested_lines(result, lang))
     out.append("")
     groups = _blocked_by_root(result.findings)
-    action = [f for f in result.findings if f.status in ACTION]
-    action.sort(key=lambda f: (SEVERITIES.index(f.severity), ACTION.index(f.status), f.norm_id))
+    action = _action(result, context)
+    out.extend(_baseline_lines(context, action, words))
     out.append(words["action"] + ":")
     if not action and not groups:
         out.append("  " + words["none"])
     for finding in action:
         title = finding.title.get(lang, finding.title.get("en", ""))
+        new = f"{words['new']} " if context.is_new(finding.norm_id) else ""
         out.append(
-            f"  {finding.status.value.upper():<8} {finding.norm_id} [{finding.severity}] "
+            f"  {new}{finding.status.value.upper():<8} {finding.norm_id} [{finding.severity}] "
             + visible(title)
         )
         for line in _detail_lines(finding, lang, words):
@@ -222,11 +338,12 @@ def _render_plain(result: Result, lang: str) -> str:
     blocked = [f.norm_id for f in result.findings if f.status is Status.BLOCKED]
     if blocked:
         out.append(f"  BLOCKED  {len(blocked)}: {', '.join(blocked)}")
+    out.extend(_notice_lines(result, lang, context, words))
     out.extend(_unsigned_lines(result, lang))
     return "\n".join(out) + "\n"
 
 
-def _render_rich(result: Result, lang: str) -> str:
+def _render_rich(result: Result, lang: str, context: Context) -> str:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -249,14 +366,17 @@ def _render_rich(result: Result, lang: str) -> str:
     for line in _attested_lines(result, lang):
         console.print(Text(line, style="green"))
     groups = _blocked_by_root(result.findings)
-    action = [f for f in result.findings if f.status in ACTION]
-    action.sort(key=lambda f: (SEVERITIES.index(f.severity), ACTION.index(f.status), f.norm_id))
+    action = _action(result, context)
+    for line in _baseline_lines(context, action, words):
+        console.print(Text(line, style="bold"))
     console.print(Text(words["action"], style="bold underline"))
     if not action and not groups:
         console.print(Text("  " + words["none"]))
     for finding in action:
         title = finding.title.get(lang, finding.title.get("en", ""))
         heading = Text("  ")
+        if context.is_new(finding.norm_id):
+            heading.append(f"{words['new']} ", style="bold red")
         heading.append(f"{finding.status.value.upper():<8}", style=COLOURS[finding.status.value])
         heading.append(f" {finding.norm_id} ", style="bold")
         heading.append(visible(f"[{finding.severity}] {title}"))
@@ -273,6 +393,8 @@ def _render_rich(result: Result, lang: str) -> str:
     blocked = [f.norm_id for f in result.findings if f.status is Status.BLOCKED]
     if blocked:
         console.print(Text(f"  BLOCKED  {len(blocked)}: {', '.join(blocked)}", style="magenta"))
+    for line in _notice_lines(result, lang, context, words):
+        console.print(Text(line, style="yellow"))
     for line in _unsigned_lines(result, lang):
         console.print(Text(line, style="yellow"))
     return buffer.getvalue()
