@@ -20,7 +20,8 @@ from normenkader.report import markdown, oscal, sarif
 from normenkader.report import render as render_format
 from normenkader.results import STATUS_ORDER
 
-SARIF_SCHEMA = Path("/work/shared/reference/schemas/sarif-schema-2.1.0.json")
+#: the official OASIS schema, vendored (tests/schemas/README.md)
+SARIF_SCHEMA = Path(__file__).resolve().parent / "schemas" / "sarif-schema-2.1.0.json"
 FORMATS = ("json", "terminal", "html", "markdown", "sarif", "junit", "oscal")
 
 
@@ -126,10 +127,7 @@ def test_every_format_same_exit_code_and_counts(mixed_bundle, tmp_path: Path) ->
 
 
 def test_every_format_on_the_toeslagen_example(tmp_path: Path) -> None:
-    example = EXAMPLES / "toeslagen"
-    probe = run_cli("validate", example)
-    if probe.code == 3:
-        pytest.skip(f"toeslagen example does not open yet: {probe.stderr.strip()}")
+    example = EXAMPLES / "toeslagen"  # a broken example fails here, never skips
     outputs = run_all(example, [], tmp_path)
     counts = assert_same(outputs)
     assert counts["fail"] + counts["missing"] + counts["blocked"] > 0
@@ -140,8 +138,6 @@ def test_every_format_on_the_toeslagen_example(tmp_path: Path) -> None:
 
 
 def sarif_validator():
-    if not SARIF_SCHEMA.is_file():
-        pytest.skip(f"official SARIF 2.1.0 schema not available at {SARIF_SCHEMA}")
     import jsonschema_rs
 
     text = SARIF_SCHEMA.read_text("utf-8")

@@ -190,8 +190,7 @@ def test_toeslagen_example_in_chromium(tmp_path: Path) -> None:
     example = EXAMPLES / "toeslagen"
     page = tmp_path / "toeslagen.html"
     run = run_cli("check", example, "--as-of", AS_OF, "--format", "html", "-o", page)
-    if run.code == 3:
-        pytest.skip(f"toeslagen example does not open yet: {run.stderr.strip()}")
+    assert run.code == 1, run.stderr  # a broken example fails here, never skips
     dom = chromium(page, tmp_path, "--dump-dom")
     assert console_messages(dom.stderr) == []
     assert "NK.DISC.01" in dom.stdout and "<svg" in dom.stdout

@@ -139,6 +139,19 @@ class Diff:
     added: list[str]
     removed: list[str]
 
+    def header(self) -> list[str]:
+        """``old: ID (organisation, system) as of DATE`` and the same for new."""
+        lines = []
+        for name, result in (("old", self.old), ("new", self.new)):
+            head = _head(result)
+            who = ", ".join(str(head[k]) for k in ("organisation", "system") if head.get(k))
+            lines.append(
+                f"{name}: {head['bundle']}"
+                + (f" ({who})" if who else "")
+                + f" as of {head['as_of']}"
+            )
+        return lines
+
     def to_dict(self) -> dict[str, Any]:
         head = _head
         differs = other_system(self.old, self.new)

@@ -27,6 +27,7 @@ def diff(old: Path, new: Path, fmt: str, lang: str) -> None:
     did not have, else 0.
     """
     from ..audit.diff import compare, load_result
+    from ..textsafe import visible
 
     result = compare(load_result(old), load_result(new))
     differs = result.to_dict()["other_system"]
@@ -36,6 +37,8 @@ def diff(old: Path, new: Path, fmt: str, lang: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, sort_keys=True))
     else:
+        for line in result.header():
+            click.echo(visible(line))
         sections = (
             ("new problems", result.new_problems),
             ("fixed", result.fixed),

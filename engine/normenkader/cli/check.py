@@ -298,7 +298,10 @@ def check(
         assert browser is not None and isinstance(page, str)
         text = print_pdf(browser, page)
     else:
-        text = render(fmt, result, lang=lang, norm_set=norm_set, context=context)
+        # with --statement a JSON report is the signed result itself, byte for byte, so
+        # `verify --report` matches it: no baseline marks or stale-soon notices in it
+        plain = fmt == "json" and statement is not None
+        text = render(fmt, result, lang=lang, norm_set=norm_set, context=None if plain else context)
     if output:
         from ..atomic import write_atomic
         from ..report.terminal import one_line
