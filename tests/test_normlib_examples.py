@@ -72,11 +72,14 @@ def test_toeslagen_no_bias_test_is_the_root_cause(toeslagen: Any) -> None:
     _, found = toeslagen
     assert found["NK.DISC.04"]["status"] == "missing"  # no fairness requirements at all
     assert found["NK.DISC.08"]["status"] == "missing"  # no random sample as baseline
-    for norm_id in ("NK.DISC.05", "NK.DISC.07"):
-        assert found[norm_id]["status"] == "blocked"
-        assert "NK.DISC.04" in found[norm_id]["root_causes"]
-    # the measured disparity itself is a hard fact: no paperwork gap hides it (F1)
+    assert found["NK.DISC.05"]["status"] == "blocked"
+    assert "NK.DISC.04" in found["NK.DISC.05"]["root_causes"]
+    # the measured disparity itself is a hard fact: no paperwork gap hides it (F1) ...
     assert found["NK.DISC.06"]["status"] == "fail"
+    # ... and nobody answered it with a justification: that is the hard line, and the
+    # missing bands or power analysis do not hide it either
+    assert found["NK.DISC.07"]["status"] == "fail"
+    assert found["NK.DISC.07"]["reason"] == "answer_absent"
 
 
 def test_toeslagen_missing_dictionary_blocks_field_level_norms(toeslagen: Any) -> None:
@@ -93,9 +96,11 @@ def test_toeslagen_missing_dictionary_blocks_field_level_norms(toeslagen: Any) -
 def test_toeslagen_no_meaningful_human_review(toeslagen: Any) -> None:
     _, found = toeslagen
     assert found["NK.DISC.10"]["status"] == "fail"
-    assert found["NK.PRIV.11"]["status"] == "blocked"
     # GOV.02 fails too: Awir art. 48 does not set down the risk model (quality of law, SyRI)
-    assert found["NK.PRIV.11"]["root_causes"] == ["NK.DISC.10", "NK.GOV.02"]
+    assert found["NK.GOV.02"]["status"] == "fail"
+    # art. 22 is judged on its own evidence, never hidden behind GOV.02 or DISC.10
+    assert found["NK.PRIV.11"]["status"] == "missing"
+    assert found["NK.PRIV.11"]["prerequisites"] == {}
     assert found["NK.GOV.03"]["status"] == "fail"  # nobody accountable
 
 

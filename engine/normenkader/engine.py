@@ -562,6 +562,9 @@ def _combine(
     for status, reason in (
         (Status.ERROR, Reason.CHECK_ERROR),
         (Status.FAIL, Reason.CHECK_FAILED),
+        # a check that finds none of the alternative inputs it needs (a dataset or its group
+        # counts) says so as missing: absent data is not demonstrated, never a violation
+        (Status.MISSING, Reason.EVIDENCE_ABSENT),
         (Status.REVIEW, Reason.INCONCLUSIVE),
     ):
         found = [r for r in results if r.status is status]

@@ -120,7 +120,7 @@ class GroupMetricCheck:
             item = ctx.evidence.get(self.config.counts)
         if item is None:
             return _result(
-                Status.FAIL,
+                Status.MISSING,
                 "no decisions dataset or group counts: disparity is not demonstrated",
                 "geen beslisdataset of groepstellingen: ongelijkheid is niet onderzocht",
                 {},
