@@ -168,11 +168,12 @@ def _notice_lines(result: Result, lang: str, context: Context, words: dict[str, 
     return [visible(line) for line in lines]
 
 
-def _baseline_lines(context: Context, action: list[Finding], words: dict[str, str]) -> list[str]:
+def _baseline_lines(context: Context, result: Result, words: dict[str, str]) -> list[str]:
     if context.baseline is None:
         return []
     source = context.baseline.source
-    new = sum(1 for f in action if context.is_new(f.norm_id))
+    problems = (*ACTION, Status.BLOCKED)
+    new = sum(1 for f in result.findings if f.status in problems and context.is_new(f.norm_id))
     return [
         visible(
             f"{words['baseline']}: {source.get('bundle')} ({words['as_of']} {source.get('as_of')}):"
@@ -317,7 +318,7 @@ def _render_plain(result: Result, lang: str, context: Context) -> str:
     out.append("")
     groups = _blocked_by_root(result.findings)
     action = _action(result, context)
-    out.extend(_baseline_lines(context, action, words))
+    out.extend(_baseline_lines(context, result, words))
     out.append(words["action"] + ":")
     if not action and not groups:
         out.append("  " + words["none"])
@@ -335,7 +336,11 @@ def _render_plain(result: Result, lang: str, context: Context) -> str:
     orphans = [root for root in groups if root not in {f.norm_id for f in action}]
     for root in orphans:
         out.append(f"  {words['blocked_by']} {root}: {', '.join(groups[root])}")
-    blocked = [f.norm_id for f in result.findings if f.status is Status.BLOCKED]
+    blocked = [
+        (f"{words['new']} " if context.is_new(f.norm_id) else "") + f.norm_id
+        for f in result.findings
+        if f.status is Status.BLOCKED
+    ]
     if blocked:
         out.append(f"  BLOCKED  {len(blocked)}: {', '.join(blocked)}")
     out.extend(_notice_lines(result, lang, context, words))
@@ -367,7 +372,7 @@ def _render_rich(result: Result, lang: str, context: Context) -> str:
         console.print(Text(line, style="green"))
     groups = _blocked_by_root(result.findings)
     action = _action(result, context)
-    for line in _baseline_lines(context, action, words):
+    for line in _baseline_lines(context, result, words):
         console.print(Text(line, style="bold"))
     console.print(Text(words["action"], style="bold underline"))
     if not action and not groups:
@@ -390,7 +395,11 @@ def _render_rich(result: Result, lang: str, context: Context) -> str:
                     style="magenta",
                 )
             )
-    blocked = [f.norm_id for f in result.findings if f.status is Status.BLOCKED]
+    blocked = [
+        (f"{words['new']} " if context.is_new(f.norm_id) else "") + f.norm_id
+        for f in result.findings
+        if f.status is Status.BLOCKED
+    ]
     if blocked:
         console.print(Text(f"  BLOCKED  {len(blocked)}: {', '.join(blocked)}", style="magenta"))
     for line in _notice_lines(result, lang, context, words):
