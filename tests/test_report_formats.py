@@ -288,3 +288,88 @@ def test_renderers_are_deterministic_and_bilingual(fmt: str) -> None:
     assert render_format(fmt, sample_result(), lang="en") == en
     nl = render_format(fmt, sample_result(), lang="nl")
     assert "Titel NK.DISC.01" in str(nl) and "Title NK.DISC.01" in str(en)
+
+
+# --- nothing hidden (issue 13 item 4) ---------------------------------------------------
+
+
+def test_terminal_shows_notices_and_waived_findings(mixed_bundle, tmp_path: Path) -> None:
+    bundle, norms, _ = mixed_bundle
+    waivers = tmp_path / "waivers.yaml"
+    entry = {
+        "norm": "NK.TST.01",
+        "scope": {"system": "00000042"},
+        "justification": "Board approval planned December.",
+        "author": "A. Auteur",
+        "approver": "B. Goedkeurder",
+        "issued": "2026-10-01",
+        "expires": "2027-01-31",
+    }
+    refused = {**entry, "id": "W-2", "norm": "NK.TST.03", "approver": "A. Auteur"}
+    refused["scope"] = {"system": "00000042"}  # its own mapping: no YAML alias
+    waivers.write_text(yaml.safe_dump({"version": 1, "waivers": [{**entry, "id": "W-1"}, refused]}))
+    args = ("check", bundle, "--norms", norms, "--as-of", AS_OF, "--waivers", waivers)
+    run = run_cli(*args, "--no-color")
+    assert run.code == 1, run.stderr
+    notices = run.stdout.split("Notices:")[1]
+    assert "waiver_refused NK.TST.03 W-2" in notices
+    waived = run.stdout.split("Waived findings:")[1]
+    assert "NK.TST.01" in waived and "W-1" in waived and "B. Goedkeurder" in waived
+    assert "2027-01-31" in waived and "Board approval planned December." in waived
+    # in Dutch and in colour, too
+    nl = run_cli(*args, "--no-color", "--lang", "nl")
+    assert "Meldingen:" in nl.stdout and "Vrijgestelde bevindingen:" in nl.stdout
+    colour = run_cli(*args, "--color")
+    assert "waiver_refused" in colour.stdout and "W-1" in colour.stdout
+    # -o: the report in the file, one summary line and the path on stderr
+    out = tmp_path / "r.sarif"
+    quiet = run_cli(*args, "-o", out)
+    assert quiet.stdout == ""
+    (line,) = quiet.stderr.strip().splitlines()
+    assert str(out) in line and "1 fail" in line and "1 waived" in line
+
+
+def test_evidence_that_goes_stale_soon_is_listed(tmp_path: Path) -> None:
+    example = EXAMPLES / "compliant"
+    day = "2027-05-20"  # risk register (2026-06-01, P1Y) goes stale on 2027-06-02
+    run = run_cli("check", example, "--as-of", day, "--no-color")
+    section = run.stdout.split("Evidence that goes stale within the warning window:")[1]
+    assert "NK.GOV.04 risk-register (risk-register) 2026-06-01: goes stale on 2027-06-02" in section
+    assert "(maximum age 1 year)" in section
+    assert (
+        "Evidence that goes stale"
+        not in run_cli("check", example, "--as-of", day, "--no-color", "--warn-stale", "0").stdout
+    )
+    short = run_cli("check", example, "--as-of", day, "--no-color", "--warn-stale", "P7D")
+    assert "NK.GOV.04 risk-register" not in short.stdout
+    # JSON notices, deterministic: they depend on the as-of date, never on today
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    for target in (first, second):
+        run_cli("check", example, "--as-of", day, "--format", "json", "-o", target)
+    assert first.read_bytes() == second.read_bytes()
+    notices = [
+        n for n in json.loads(first.read_text())["notices"] if n["code"] == "evidence_stale_soon"
+    ]
+    assert {"norm_id": "NK.GOV.04", "stale_from": "2027-06-02", "max_age": "P1Y"}.items() <= next(
+        n for n in notices if n["norm_id"] == "NK.GOV.04"
+    ).items()
+    # once stale it is a finding, no longer a warning
+    later = run_cli("check", example, "--as-of", "2027-06-02", "--format", "json")
+    stale = json.loads(later.stdout)
+    assert not any(
+        n.get("norm_id") == "NK.GOV.04" and n["code"] == "evidence_stale_soon"
+        for n in stale["notices"]
+    )
+    bad = run_cli("check", example, "--as-of", day, "--warn-stale", "thirty days")
+    assert bad.code == 3 and bad.stderr.startswith("error USAGE: --warn-stale")
+
+
+def test_words_for_people_in_the_terminal() -> None:
+    run = run_cli("check", EXAMPLES / "compliant", "--as-of", "2027-06-01", "--no-color")
+    assert "older than 1 year at 2027-06-01" in run.stdout
+    assert "older than P1Y" not in run.stdout
+    assert "T00:00:00" not in run.stdout
+    assert "{'" not in run.stdout and "['" not in run.stdout  # no Python repr
+    assert "found_on: 2026-11-02; id: V-1; severity: high" in run.stdout  # labelled values
+    nl = run_cli("check", EXAMPLES / "compliant", "--as-of", "2027-06-01", "--lang", "nl")
+    assert "1 jaar" in nl.stdout and "P1Y" not in nl.stdout

@@ -46,7 +46,8 @@ def humane(text: str, lang: str) -> str:
 def value(item: Any, lang: str) -> str:
     """A value as a reader sees it: labelled fields, lists joined, no quotes or braces."""
     if isinstance(item, dict):
-        return "; ".join(f"{key}: {value(v, lang)}" for key, v in item.items())
+        # sorted: a map from an expression has no reliable order
+        return "; ".join(f"{key}: {value(item[key], lang)}" for key in sorted(item, key=str))
     if isinstance(item, list | tuple):
         if item and all(isinstance(v, dict) for v in item):
             return " | ".join(value(v, lang) for v in item)
