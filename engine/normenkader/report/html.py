@@ -185,6 +185,30 @@ def _shown_values(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _wide(finding: Finding) -> bool:
+    """Whether a finding holds a table of records (per-group metrics): printed across the
+    full page width instead of in one of the two columns."""
+
+    def records(item: Any, depth: int = 0) -> bool:
+        if isinstance(item, list):
+            return any(isinstance(v, dict) for v in item) or any(
+                records(v, depth + 1) for v in item[:50]
+            )
+        if isinstance(item, dict) and depth < 3:
+            return any(records(v, depth + 1) for v in item.values())
+        return False
+
+    return any(
+        records(value) for check in finding.checks for value in _shown_values(check.values).values()
+    ) or any(records(check.thresholds) for check in finding.checks)
+
+
+def _breakable(name: str) -> Markup:
+    """A column name that may wrap after ``.`` and ``_`` (a narrow printed page)."""
+    text = escape(name)
+    return Markup(str(text).replace(".", ".<wbr>").replace("_", "_<wbr>"))
+
+
 def _is_scalar(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float | bool)
 
@@ -259,7 +283,7 @@ def show(value: Any, depth: int = 0) -> Markup:
             columns: list[str] = []
             for record in value:
                 columns.extend(k for k in record if k not in columns)
-            head = Markup("").join(Markup("<th>{}</th>").format(c) for c in columns)
+            head = Markup("").join(Markup("<th>{}</th>").format(_breakable(c)) for c in columns)
             rows = Markup("").join(
                 Markup("<tr>{}</tr>").format(
                     Markup("").join(
@@ -382,5 +406,6 @@ def render(
         "humane": lambda text: humane(str(text), lang),
         "plain": lambda item: plain_value(item, lang),
         "shown_values": _shown_values,
+        "wide": {f.norm_id for f in findings if _wide(f)},
     }
     return _environment().get_template("report.html.j2").render(variables)
