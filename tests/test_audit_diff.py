@@ -43,12 +43,13 @@ def test_diff_lists_new_fixed_and_changed(two_results) -> None:
     run = run_cli("diff", old, new, "--format", "json")
     assert run.code == 1
     report = json.loads(run.stdout)
-    assert [c["norm_id"] for c in report["new_problems"]] == ["NK.TST.01"]
+    # review -> blocked is a new problem, as for check --baseline (docs/workflows.md)
+    assert [c["norm_id"] for c in report["new_problems"]] == ["NK.TST.01", "NK.TST.02"]
     assert report["new_problems"][0]["old"] == {"status": "pass", "reason": "all_checks_hold"}
     assert report["new_problems"][0]["new"] == {"status": "fail", "reason": "check_failed"}
-    # review -> blocked: still a problem, another status
-    (changed,) = report["changed"]
-    assert (changed["norm_id"], changed["new"]["status"]) == ("NK.TST.02", "blocked")
+    assert report["new_problems"][1]["old"]["status"] == "review"
+    assert report["new_problems"][1]["new"]["status"] == "blocked"
+    assert report["changed"] == []
     assert report["fixed"] == []
     back = run_cli("diff", new, old)
     assert back.code == 0

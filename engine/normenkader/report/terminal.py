@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..results import SEVERITIES, STATUS_ORDER, Finding, Status
 from ..textsafe import visible
-from ._shared import ATTESTED_PASS_LABEL, answer_links
+from ._shared import ATTESTED_PASS_LABEL, answer_links, status_label
 from .context import EMPTY, Context
 from .words import duration, humane, value
 
@@ -201,7 +201,9 @@ def one_line(result: Result, lang: str, context: Context | None = None) -> str:
     """The one-line summary ``check -o`` prints on stderr (counts that are not zero)."""
     words = LABELS[lang]
     counts = result.summary()["by_status"]
-    shown = ", ".join(f"{counts[s.value]} {s.value}" for s in STATUS_ORDER if counts[s.value])
+    shown = ", ".join(
+        f"{counts[s.value]} {status_label(s.value, lang)}" for s in STATUS_ORDER if counts[s.value]
+    )
     line = f"{result.bundle.get('id')}: {len(result.findings)} {words['findings_word']}"
     line += f" ({shown})" if shown else ""
     if context is not None and context.baseline is not None:
