@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
-from . import __version__, budget
+from . import __version__, budget, messages
 from .budget import BudgetExceeded, output_problem
 from .catalogue.rollup import rollup
 from .celsyntax import fields_read
@@ -275,10 +275,7 @@ def _in_force(run: _NormRun) -> Finding | None:
     return run.finding(
         Status.NOT_APPLICABLE,
         Reason.NOT_IN_FORCE,
-        {
-            "en": f"not in force on {as_of.isoformat()} (in force {window})",
-            "nl": f"niet van kracht op {as_of.isoformat()} (van kracht {window})",
-        },
+        messages.texts("engine.not_in_force", as_of=as_of.isoformat(), window=window),
     )
 
 
@@ -297,12 +294,7 @@ def _applicability(run: _NormRun) -> Finding | None:
         return run.finding(
             Status.ERROR,
             _error_reason(exc),
-            {
-                "en": f"applicability could not be decided ({exc}); "
-                "declare the facts in bundle.yaml",
-                "nl": f"toepasselijkheid niet vast te stellen ({exc}); "
-                "leg de feiten vast in bundle.yaml",
-            },
+            messages.texts("engine.applicability_undecided", error=str(exc)),
         )
     if applies is True:
         return None
@@ -310,16 +302,16 @@ def _applicability(run: _NormRun) -> Finding | None:
         return run.finding(
             Status.ERROR,
             Reason.EXPRESSION_ERROR,
-            {"en": "applies_if is not a boolean", "nl": "applies_if is geen boolean"},
+            messages.texts("engine.applies_if_not_boolean"),
         )
-    shown = ", ".join(f"{k} = {_show(v)}" for k, v in run.facts.items())
+    shown = {
+        lang: ", ".join(f"{k} = {_show(v, lang)}" for k, v in run.facts.items())
+        for lang in ("en", "nl")
+    }
     return run.finding(
         Status.NOT_APPLICABLE,
         Reason.CONDITION_FALSE,
-        {
-            "en": f"does not apply: {norm.applies_if} is false ({shown})",
-            "nl": f"niet van toepassing: {norm.applies_if} is onwaar ({shown})",
-        },
+        messages.texts("engine.does_not_apply", condition=norm.applies_if, shown=shown),
     )
 
 
@@ -335,14 +327,11 @@ def _prerequisites(run: _NormRun) -> Finding | None:
     if not not_passed:
         return None
     roots = _root_causes(not_passed, done)
-    described = ", ".join(f"{r} ({done[r].status.value})" for r in roots)
+    described = _with_status({r: done[r].status for r in roots})
     finding = run.finding(
         Status.BLOCKED,
         Reason.PREREQUISITE_NOT_PASSED,
-        {
-            "en": f"blocked: prerequisite not passed; root cause {described}",
-            "nl": f"geblokkeerd: voorwaardelijke norm niet voldaan; oorzaak {described}",
-        },
+        messages.texts("engine.blocked_prerequisite", causes=described),
     )
     finding.root_causes = roots
     return finding
@@ -366,29 +355,31 @@ def _answered(run: _NormRun) -> Finding | None:
     unknown = [a for a, status in statuses.items() if status in ANSWER_BLOCKED_BY]
     if unknown:
         roots = _root_causes(unknown, done)
-        described = ", ".join(f"{r} ({done[r].status.value})" for r in roots)
+        described = _with_status({r: done[r].status for r in roots})
         finding = run.finding(
             Status.BLOCKED,
             Reason.PREREQUISITE_NOT_PASSED,
-            {
-                "en": f"blocked: the finding it answers is not known; root cause {described}",
-                "nl": f"geblokkeerd: de bevinding die zij beantwoordt is niet bekend; "
-                f"oorzaak {described}",
-            },
+            messages.texts("engine.blocked_answer_unknown", causes=described),
         )
         finding.root_causes = roots
         return finding
     if all(status in NOTHING_TO_ANSWER for status in statuses.values()):
-        shown = ", ".join(f"{a} ({s.value})" for a, s in statuses.items())
+        shown = _with_status(statuses)
         return run.finding(
             Status.NOT_APPLICABLE,
             Reason.NOTHING_TO_ANSWER,
-            {
-                "en": f"nothing to answer: {shown}",
-                "nl": f"niets te beantwoorden: {shown}",
-            },
+            messages.texts("engine.nothing_to_answer", shown=shown),
         )
     return None
+
+
+def _with_status(statuses: dict[str, Status]) -> dict[str, str]:
+    """``NK.X.01 (missing)`` per language: the status code in English, its label in Dutch."""
+    items = statuses.items()
+    return {
+        "en": ", ".join(f"{n} ({s.value})" for n, s in items),
+        "nl": ", ".join(f"{n} ({messages.text(f'status.{s.value}', 'nl')})" for n, s in items),
+    }
 
 
 def _root_causes(upstream_ids: list[str], done: dict[str, Finding]) -> list[str]:
@@ -409,10 +400,11 @@ def _evidence(run: _NormRun) -> Finding | None:
     finding was not answered (``fail``, ``answer_absent``).
     """
     norm, as_of = run.norm, run.options.as_of
-    problems: list[tuple[Reason, str, str]] = []
+    problems: list[tuple[Reason, str, dict[str, str]]] = []
     reads = norm.fields_read
     for name, spec in norm.evidence.items():
-        item, reason, problem = _resolve(run.bundle, spec, as_of)
+        item, reason, problem_text = _resolve(run.bundle, spec, as_of)
+        problem = problem_text["en"] if problem_text else None  # the JSON keeps English
         if item is not None:
             run.evidence.append(
                 EvidenceUse(
@@ -433,28 +425,28 @@ def _evidence(run: _NormRun) -> Finding | None:
         if reason is not None:
             if reason is Reason.EVIDENCE_ABSENT and spec.optional:
                 run.resolved[name] = None
-                run.evidence[-1].problem = f"{problem} (optional input)"
+                run.evidence[-1].problem = messages.text("evidence.optional", "en", problem=problem)
                 continue
-            problems.append((reason, name, problem or ""))
+            problems.append((reason, name, problem_text or {"en": "", "nl": ""}))
         else:
             run.resolved[name] = item
     if not problems:
         return None
-    text = "; ".join(f"{name}: {detail}" for _, name, detail in problems)
+    text = {
+        lang: "; ".join(f"{name}: {detail[lang]}" for _, name, detail in problems)
+        for lang in ("en", "nl")
+    }
     if norm.answers and any(reason is Reason.EVIDENCE_ABSENT for reason, _, _ in problems):
         answered = ", ".join(norm.answers)
         return run.finding(
             Status.FAIL,
             Reason.ANSWER_ABSENT,
-            {
-                "en": f"the finding of {answered} is not answered: {text}",
-                "nl": f"de bevinding van {answered} is niet beantwoord: {text}",
-            },
+            messages.texts("engine.not_answered", answered=answered, problems=text),
         )
     return run.finding(
         Status.MISSING,
         problems[0][0],
-        {"en": f"evidence not usable: {text}", "nl": f"bewijs niet bruikbaar: {text}"},
+        messages.texts("engine.evidence_not_usable", problems=text),
     )
 
 
@@ -513,11 +505,11 @@ def _run_check(check: Any, config: Any, ctx: NormContext) -> CheckResult:
     try:
         result: CheckResult = check.evaluate(ctx)
     except InputError as exc:
-        text = exc.line().removeprefix("error ")
+        line = {lang: exc.line(lang).removeprefix("error ") for lang in ("en", "nl")}
         return CheckResult(
             kind,
             Status.ERROR,
-            {"en": f"could not be evaluated: {text}", "nl": f"niet te beoordelen: {text}"},
+            messages.texts("engine.could_not_evaluate", error=line),
             {"error": exc.code},
         )
     except BudgetExceeded as exc:
@@ -526,7 +518,7 @@ def _run_check(check: Any, config: Any, ctx: NormContext) -> CheckResult:
         return CheckResult(
             kind,
             Status.ERROR,
-            {"en": f"check raised: {exc}", "nl": f"controle gaf een fout: {exc}"},
+            messages.texts("engine.check_raised", error=str(exc)),
         )
     problem = output_problem(result.message, result.values)
     if problem is not None:
@@ -539,10 +531,7 @@ def _budget_result(kind: str, exc: BudgetExceeded) -> CheckResult:
     return CheckResult(
         kind,
         Status.ERROR,
-        {
-            "en": f"evaluation budget exceeded: {exc}",
-            "nl": f"rekenbudget overschreden: {exc}",
-        },
+        messages.texts("engine.budget_exceeded", error=str(exc)),
         {"error": Reason.EVALUATION_BUDGET_EXCEEDED.value},
     )
 
@@ -575,23 +564,13 @@ def _combine(
                 reason = Reason.JUDGEMENT_REQUIRED
             return status, reason, {"en": joined(status, "en"), "nl": joined(status, "nl")}
     if norm.review:
-        prompt = norm.review_prompt or {
-            "en": "a supervisor's judgement is required",
-            "nl": "een oordeel van de toezichthouder is nodig",
-        }
+        prompt = norm.review_prompt or messages.texts("engine.review_default")
         return (
             Status.REVIEW,
             Reason.JUDGEMENT_REQUIRED,
-            {
-                "en": f"checks hold; judgement required: {prompt['en']}",
-                "nl": f"controles voldoen; oordeel nodig: {prompt['nl']}",
-            },
+            messages.texts("engine.review_required", prompt=prompt),
         )
-    return (
-        Status.PASS,
-        Reason.ALL_CHECKS_HOLD,
-        {"en": "all checks hold", "nl": "alle controles voldoen"},
-    )
+    return (Status.PASS, Reason.ALL_CHECKS_HOLD, messages.texts("engine.all_checks_hold"))
 
 
 def _check_error_reason(errors: list[CheckResult]) -> Reason:
@@ -604,31 +583,39 @@ def _check_error_reason(errors: list[CheckResult]) -> Reason:
 
 def _resolve(
     bundle: Bundle, spec: EvidenceSpec, as_of: date
-) -> tuple[EvidenceItem | None, Reason | None, str | None]:
-    """Pick the evidence item for a spec: (item, reason it is not usable, problem text)."""
+) -> tuple[EvidenceItem | None, Reason | None, dict[str, str] | None]:
+    """Pick the evidence item for a spec: (item, reason it is not usable, problem {en, nl}).
+
+    The period stays ISO 8601 (``P1Y``) in the problem: renderers put it in words.
+    """
     if spec.id is not None:
         item = bundle.items.get(spec.id)
         if item is None:
-            return None, Reason.EVIDENCE_ABSENT, f"no evidence with id {spec.id!r}"
+            return None, Reason.EVIDENCE_ABSENT, messages.texts("evidence.no_id", id=spec.id)
         if item.kind != spec.kind:
             return (
                 item,
                 Reason.EVIDENCE_INVALID,
-                f"{item.id} is kind {item.kind}, expected {spec.kind}",
+                messages.texts(
+                    "evidence.wrong_kind", id=item.id, kind=item.kind, expected=spec.kind
+                ),
             )
         candidates = [item]
     else:
         candidates = bundle.of_kind(spec.kind)
         if not candidates:
-            return None, Reason.EVIDENCE_ABSENT, f"no evidence of kind {spec.kind!r}"
+            return None, Reason.EVIDENCE_ABSENT, messages.texts("evidence.no_kind", kind=spec.kind)
     current = [c for c in candidates if c.date is None or c.date <= as_of]
     if not current:
         first = candidates[0]
-        return first, Reason.EVIDENCE_ABSENT, f"{first.id} is dated after the as-of date"
+        return first, Reason.EVIDENCE_ABSENT, messages.texts("evidence.after_as_of", id=first.id)
     valid = [c for c in current if c.problem is None]
     if not valid:
         bad = sorted(current, key=lambda c: c.id)[0]
-        return bad, Reason.EVIDENCE_INVALID, f"{bad.id} ({bad.path}) is invalid: {bad.problem}"
+        problem = messages.texts(
+            "evidence.invalid", id=bad.id, path=bad.path, problem=str(bad.problem)
+        )
+        return bad, Reason.EVIDENCE_INVALID, problem
     valid.sort(key=lambda c: (c.date or date.min, c.id), reverse=True)
     chosen = valid[0]
     if spec.max_age:
@@ -636,22 +623,27 @@ def _resolve(
             return (
                 chosen,
                 Reason.EVIDENCE_UNDATED,
-                f"{chosen.id} has no date; max age {spec.max_age}",
+                messages.texts("evidence.undated", id=chosen.id, max_age=spec.max_age),
             )
         oldest = parse_period(spec.max_age).before(as_of)
         if chosen.date < oldest:
             return (
                 chosen,
                 Reason.EVIDENCE_STALE,
-                f"{chosen.id} dated {chosen.date.isoformat()} is older than {spec.max_age} "
-                f"at {as_of.isoformat()}",
+                messages.texts(
+                    "evidence.stale",
+                    id=chosen.id,
+                    date=chosen.date.isoformat(),
+                    max_age=spec.max_age,
+                    as_of=as_of.isoformat(),
+                ),
             )
     return chosen, None, None
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, lang: str = "en") -> str:
     if value is None:
-        return "absent"
+        return messages.text("engine.value_absent", lang)
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return messages.text("engine.value_true" if value else "engine.value_false", lang)
     return str(value)

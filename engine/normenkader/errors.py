@@ -12,6 +12,8 @@ class NormenkaderError(Exception):
     """Base class; maps to an exit code."""
 
     exit_code = 4
+    #: the language of the one-line rendering (set by the CLI's ``--lang``)
+    lang = "en"
 
 
 class InputError(NormenkaderError):
@@ -19,17 +21,37 @@ class InputError(NormenkaderError):
 
     exit_code = 3
 
-    def __init__(self, code: str, message: str, where: str | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        where: str | None = None,
+        text: dict[str, str] | None = None,
+    ) -> None:
         self.code = code
         self.message = message
         self.where = where
-        super().__init__(self.line())
+        self.text = text  # {en, nl} from the message catalogue, when the message came from it
+        super().__init__(self.line("en"))
 
-    def line(self) -> str:
-        """The one-line rendering used by the CLI."""
+    def line(self, lang: str | None = None) -> str:
+        """The one-line rendering used by the CLI: ``error CODE: where: what``.
+
+        ``CODE`` is machine-read and never translated; in Dutch, ``what`` is the catalogue
+        text, or the code's Dutch description followed by the detail as written.
+        """
         from .textsafe import visible
 
-        message = visible(" ".join(self.message.split()))
+        message = self.message
+        if (lang or self.lang) == "nl":
+            if self.text and self.text.get("nl"):
+                message = self.text["nl"]
+            else:
+                from .messages import error_description
+
+                described = error_description(self.code, "nl")
+                message = f"{described}: {message}" if described else message
+        message = visible(" ".join(message.split()))
         if self.where:
             return f"error {self.code}: {visible(self.where)}: {message}"
         return f"error {self.code}: {message}"
