@@ -95,3 +95,97 @@ def test_shipped_norm_schema_matches_the_model() -> None:
     assert json.loads(shipped.read_text()) == json.loads(run.stdout), (
         "norms/norm.schema.json is out of date: run `normenkader schema -o norms/norm.schema.json`"
     )
+
+
+def _dot_labels(text: str) -> list[str]:
+    """The label strings of a DOT file, unescaped as Graphviz reads them (``\\n`` is a line
+    break; ``\\\\`` a backslash; ``\\"`` a quote)."""
+    import re
+
+    labels = []
+    for raw in re.findall(r'label="((?:[^"\\]|\\.)*)"', text):
+        out, index = [], 0
+        while index < len(raw):
+            if raw[index] == "\\" and index + 1 < len(raw):
+                nxt = raw[index + 1]
+                out.append("\n" if nxt == "n" else nxt)
+                index += 2
+            else:
+                out.append(raw[index])
+                index += 1
+        labels.append("".join(out))
+    return labels
+
+
+def test_graph_dot_labels_break_lines_and_cluster_by_set(tmp_path: Path) -> None:
+    run = run_cli("graph", "--format", "dot")
+    assert run.code == 0, run.stderr
+    labels = [label for label in _dot_labels(run.stdout) if label.startswith("NK.")]
+    assert len(labels) > 50
+    for label in labels:
+        assert "\\" not in label, label  # no literal backslash left after Graphviz reads it
+        assert "\n" in label
+    assert 'subgraph "cluster_DISC"' in run.stdout
+    assert '"NK.DISC.01" [label="NK.DISC.01\\n' in run.stdout
+    out = tmp_path / "g.dot"
+    written = run_cli("graph", "-o", out, "--lang", "nl", "--profile", "self-check")
+    assert written.code == 0 and written.stdout == ""
+    assert out.read_text("utf-8").startswith("digraph normenkader")
+    import shutil
+    import subprocess
+
+    if shutil.which("dot"):  # render when Graphviz is installed
+        subprocess.run(["dot", "-Tsvg", "-o", str(tmp_path / "g.svg"), str(out)], check=True)
+
+
+def test_explain_params_bands_checks_in_words_and_verbose_cel() -> None:
+    run = run_cli("explain", "nk.disc.06")  # case-insensitive
+    assert run.code == 0, run.stderr
+    assert "bands (accepted range per metric):" in run.stdout
+    assert "- selection_rate_ratio: [0.8, 1.25]" in run.stdout
+    assert "- min_group_size: 50" in run.stdout
+    assert "A group is selected clearly more or less often" in run.stdout
+    disc01 = run_cli("explain", "NK.DISC.01")
+    assert "params.hard_line_grounds" not in disc01.stdout  # no raw CEL without --verbose
+    assert "- hard_line_grounds: [nationality, dual_nationality" in disc01.stdout
+    verbose = run_cli("explain", "NK.DISC.01", "--verbose")
+    assert "expr: !model_card.features.exists(" in verbose.stdout
+    data = json.loads(run_cli("explain", "NK.GOV.03", "--format", "json").stdout)
+    assert data["id"] == "NK.GOV.03" and data["checks"][0]["text"]
+    assert "/controller" in next(e for e in data["evidence"] if e["kind"] == "raci")["reads"]
+
+
+def test_unknown_names_get_a_suggestion() -> None:
+    norm = run_cli("explain", "NK.DISK.01")
+    assert norm.code == 3 and "did you mean NK.DISC.01?" in norm.stderr
+    command = run_cli("chek", "x")
+    assert command.code == 3 and "did you mean check?" in command.stderr
+    kind = run_cli("schema", "modelcard")
+    assert kind.code == 3 and "UNKNOWN_EVIDENCE_KIND" in kind.stderr
+    assert "did you mean model-card?" in kind.stderr
+    profile = run_cli("graph", "--profile", "audit-rekenkamer")
+    assert profile.code == 3 and "did you mean audit?" in profile.stderr
+
+
+def test_schema_kind_prints_schema_and_commented_example() -> None:
+    run = run_cli("schema", "raci")
+    assert run.code == 0, run.stderr
+    assert '"title": "Roles and responsibilities (RACI)"' in run.stdout
+    assert "dpo:  # optional; read by NK.GOV.03" in run.stdout
+    example = run_cli("schema", "raci", "--example")
+    import yaml
+
+    assert "roles" in yaml.safe_load(example.stdout)
+    schema = json.loads(run_cli("schema", "raci", "--json").stdout)
+    assert schema["x-normenkader-form"] == "structured"
+    dataset = run_cli("schema", "decisions-dataset")
+    assert dataset.code == 0 and '"kind": "decisions-dataset"' in dataset.stdout
+
+
+def test_format_aliases_name_the_human_format_terminal() -> None:
+    for alias in ("terminal", "table", "text"):
+        run = run_cli("coverage", "--format", alias)
+        assert run.code in (0, 1), run.stderr
+        assert run.stdout.strip()
+    bad = run_cli("coverage", "--format", "tabel")
+    assert bad.code == 3 and "error USAGE" in bad.stderr

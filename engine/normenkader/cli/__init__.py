@@ -19,11 +19,12 @@ import click
 
 from .. import __version__
 from ..errors import InputError, NormenkaderError
+from ..suggest import suggest
 
 #: command name -> "module:attribute", relative to this package.
 COMMANDS: dict[str, str] = {
     "check": "check:check",
-    "validate": "check:validate",
+    "validate": "validate:validate",
     "init": "scaffold:init",
     "lint": "norms:lint",
     "graph": "norms:graph",
@@ -63,7 +64,75 @@ def parse_day(value: str | None, option: str = "--as-of") -> date:
         raise InputError("USAGE", f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
 
 
+#: old names of the human-readable format, still accepted (docs/cli.md)
+FORMAT_ALIASES: dict[str, str] = {"table": "terminal", "text": "terminal"}
+
+
+class FormatChoice(click.Choice):  # type: ignore[type-arg]
+    """A ``--format`` choice where ``table`` and ``text`` mean ``terminal``."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value not in self.choices:
+            value = FORMAT_ALIASES.get(value, value)
+        return super().convert(value, param, ctx)
+
+
+def format_option(*choices: str, default: str = "terminal") -> Callable[[Any], Any]:
+    """``--format`` with ``terminal`` as the human format's one name."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=FormatChoice(list(choices)),
+        default=default,
+        show_default=True,
+        help="Output format (terminal is the human-readable one; 'table'/'text' are accepted).",
+    )
+
+
+def output_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``-o FILE``: what the command prints to stdout goes to FILE instead (written
+    atomically, also when the command exits 1), and one line names the file on stderr."""
+    import contextlib
+    import functools
+    import io
+
+    @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here, not stdout.")
+    @functools.wraps(function)
+    def wrapper(*args: Any, output: Path | None = None, **kwargs: Any) -> Any:
+        if output is None:
+            return function(*args, **kwargs)
+        buffer = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(buffer):
+                result = function(*args, **kwargs)
+        except SystemExit as exc:
+            if exc.code in (0, 1, None):  # a verdict, not a rejection: keep the output
+                _write_output(output, buffer.getvalue())
+            raise
+        _write_output(output, buffer.getvalue())
+        return result
+
+    return wrapper
+
+
+def _write_output(path: Path, text: str) -> None:
+    from ..atomic import write_atomic
+
+    write_atomic(path, text, public=True)
+    click.echo(f"wrote {path}", err=True)
+
+
 class LazyGroup(click.Group):
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            raise click.UsageError(
+                f"no such command {name!r}{suggest(name, self.list_commands(ctx))}", ctx
+            )
+        return super().resolve_command(ctx, args)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(name for name in COMMANDS if self._available(name))
 

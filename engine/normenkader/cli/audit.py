@@ -10,15 +10,14 @@ from typing import Any
 import click
 
 from ..errors import InputError
-from . import norm_paths_option, parse_day
+from . import format_option, norm_paths_option, output_option, parse_day
 
 
 @click.command()
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@format_option("terminal", "json")
+@output_option
 @click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
 def diff(old: Path, new: Path, fmt: str, lang: str) -> None:
     """Compare two JSON results: new problems, fixed problems, changed reasons.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import norm_paths_option
+from . import format_option, norm_paths_option
 
 
 @click.command()
@@ -19,9 +19,8 @@ from . import norm_paths_option
     help="Catalogue to report (repeatable); default: every catalogue with requirements "
     "or controls.",
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@format_option("terminal", "json")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here, not stdout.")
 @click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
 @norm_paths_option()
 @click.option(
@@ -33,6 +32,7 @@ from . import norm_paths_option
 def coverage(
     catalogue_ids: tuple[str, ...],
     fmt: str,
+    output: Path | None,
     lang: str,
     norm_paths: tuple[Path, ...],
     catalogue_dir: Path | None,
@@ -61,9 +61,16 @@ def coverage(
     rules = load_rules(catalogue_dir / "rollups.yaml" if catalogue_dir else None)
     report.rule_problems = rule_problems(rules, catalogues, norms)
     if fmt == "json":
-        click.echo(json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False))
+        text = json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     else:
-        click.echo(coverage_table(report, lang, show_all), nl=False)
+        text = coverage_table(report, lang, show_all)
+    if output:
+        from ..atomic import write_atomic
+
+        write_atomic(output, text, public=True)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
     raise SystemExit(0 if report.complete else 1)
 
 
@@ -87,9 +94,7 @@ def coverage(
     type=click.Path(path_type=Path, file_okay=False),
     help="Catalogue folder to compare with and write to; default: the shipped one.",
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@format_option("terminal", "json")
 @click.option("--check", is_flag=True, help="Exit 1 when the upstream differs from the catalogue.")
 def import_catalogue(
     source_dir: Path,

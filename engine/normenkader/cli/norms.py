@@ -1,14 +1,17 @@
-"""Commands about the norm library: lint, graph, explain, schema."""
+"""Commands about the norm library: lint, graph, explain, schema (norm files or an evidence
+kind)."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ..errors import InputError
-from . import norm_paths_option
+from . import format_option, norm_paths_option
 
 
 @click.command()
@@ -27,102 +30,127 @@ def lint(paths: tuple[Path, ...]) -> None:
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["dot", "mermaid", "json"]), default="dot")
-@click.option("--profile", default=None)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["dot", "mermaid", "json"]),
+    default="dot",
+    show_default=True,
+    help="dot (Graphviz, one cluster per set), mermaid or json.",
+)
+@click.option(
+    "--profile", default=None, help="Only the norms of this profile (name or file; default: full)."
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here, not stdout.")
+@click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
 @norm_paths_option()
-def graph(fmt: str, profile: str | None, norm_paths: tuple[Path, ...]) -> None:
+def graph(
+    fmt: str, profile: str | None, output: Path | None, lang: str, norm_paths: tuple[Path, ...]
+) -> None:
     """Print the dependency graph of the norms (prerequisite -> dependant)."""
     from ..norms import graph as graphs
     from ..norms.compiled import load_norm_set
 
     norm_set = load_norm_set(list(norm_paths) or None, profile)
     writer = {"dot": graphs.to_dot, "mermaid": graphs.to_mermaid, "json": graphs.to_json}[fmt]
-    click.echo(writer(norm_set), nl=False)
+    _emit(writer(norm_set, lang), output)
 
 
-@click.command()
-@click.argument("norm_id")
-@click.option("--lang", type=click.Choice(["en", "nl"]), default="en")
-@norm_paths_option()
-def explain(norm_id: str, lang: str, norm_paths: tuple[Path, ...]) -> None:
-    """What a norm demands, what it needs, what it depends on and what depends on it."""
-    from ..norms.compiled import load_norm_set
-    from ..norms.graph import dependants, prerequisites
-
-    norm_set = load_norm_set(list(norm_paths) or None)
-    norm = norm_set.norms.get(norm_id)
-    if norm is None:
-        raise InputError("UNKNOWN_NORM", f"no norm with id {norm_id!r}")
-    nl = lang == "nl"
-    out = [
-        f"{norm.id}  {norm.title[lang]}",
-        f"  {'ernst' if nl else 'severity'}: {norm.severity}"
-        f"{'' if norm.waivable else (' (geen ontheffing mogelijk)' if nl else ' (not waivable)')}",
-        "",
-        "  " + norm.description[lang],
-        "",
-        f"  {'bronnen' if nl else 'derived from'}:",
-    ]
-    out += [f"    - {s['catalogue']} {s['id']} ({s['version']})" for s in norm.derived_from]
-    if norm.legal_basis:
-        out.append(
-            f"  {'wettelijke grondslag' if nl else 'legal basis'}: {'; '.join(norm.legal_basis)}"
-        )
-    if norm.effective:
-        until = norm.effective.get("until") or ""
-        out.append(f"  {'van kracht' if nl else 'in force'}: {norm.effective['from']} .. {until}")
-    out.append(
-        f"  {'van toepassing als' if nl else 'applies if'}: "
-        f"{norm.applies_if or ('altijd' if nl else 'always')}"
-    )
-    out.append(f"  {'bewijs' if nl else 'evidence'}:")
-    for name, spec in norm.evidence.items():
-        extras = [f"max_age {spec.max_age}"] if spec.max_age else []
-        if spec.id:
-            extras.append(f"id {spec.id}")
-        if spec.optional:
-            extras.append("optional")
-        out.append(f"    - {name}: {spec.kind}" + (f" ({', '.join(extras)})" if extras else ""))
-    if not norm.evidence:
-        out.append("    (none)")
-    out.append(f"  {'controles' if nl else 'checks'}:")
-    for config in norm.check_configs:
-        detail = getattr(config, "expr", None) or getattr(config, "evidence", None) or ""
-        attested = " [attested]" if getattr(config, "attested", False) else ""
-        out.append(f"    - {config.kind}: {detail}{attested}")
-    if norm.review:
-        out.append(f"  {'oordeel toezichthouder nodig' if nl else 'needs a supervisor judgement'}")
-    direct = ", ".join(norm.requires) or "-"
-    out.append(f"  {'vereist (direct)' if nl else 'requires (direct)'}: {direct}")
-    out.append(
-        f"  {'vereist (alle)' if nl else 'requires (all)'}: "
-        f"{', '.join(prerequisites(norm_set, norm.id)) or '-'}"
-    )
-    out.append(
-        f"  {'afhankelijk (alle)' if nl else 'dependants (all)'}: "
-        f"{', '.join(dependants(norm_set, norm.id)) or '-'}"
-    )
-    out.append(f"  {'beantwoordt' if nl else 'answers'}: {', '.join(norm.answers) or '-'}")
-    out.append(
-        f"  {'beantwoord door' if nl else 'answered by'}: "
-        f"{', '.join(norm_set.answered_by(norm.id)) or '-'}"
-    )
-    out.append(f"  {'bestand' if nl else 'file'}: {norm.source}")
-    click.echo("\n".join(out))
-
-
-@click.command()
-@click.option("-o", "--output", type=click.Path(path_type=Path))
-def schema(output: Path | None) -> None:
-    """Print the JSON Schema of norm files (for editors)."""
-    import json
-
-    from ..norms.model import norm_json_schema
-
-    text = json.dumps(norm_json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+def _emit(text: str, output: Path | None) -> None:
     if output:
         from ..atomic import write_atomic
 
         write_atomic(output, text, public=True)
+        click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+def find_norm(norms: dict[str, Any], norm_id: str) -> str:
+    """The id of the norm meant by ``norm_id``: exact, else case-insensitive; else
+    UNKNOWN_NORM with the closest id."""
+    from ..suggest import closest, suggest
+
+    if norm_id in norms:
+        return norm_id
+    match = closest(norm_id, norms)
+    if match is not None and match.casefold() == norm_id.casefold():
+        return match
+    raise InputError("UNKNOWN_NORM", f"no norm with id {norm_id!r}{suggest(norm_id, norms)}")
+
+
+@click.command()
+@click.argument("norm_id")
+@click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
+@format_option("terminal", "json")
+@click.option("--verbose", "-v", is_flag=True, help="Also show the raw CEL and check settings.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here, not stdout.")
+@norm_paths_option()
+def explain(
+    norm_id: str,
+    lang: str,
+    fmt: str,
+    verbose: bool,
+    output: Path | None,
+    norm_paths: tuple[Path, ...],
+) -> None:
+    """What a norm demands (params, bands, each check in words), what evidence it needs,
+    what it depends on and what depends on it. NORM_ID is case-insensitive."""
+    from ..norms.compiled import load_norm_set
+    from ..norms.explain import describe, render
+
+    norm_set = load_norm_set(list(norm_paths) or None)
+    norm = norm_set.norms[find_norm(norm_set.norms, norm_id)]
+    data = describe(norm_set, norm, lang, verbose)
+    if fmt == "json":
+        text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    else:
+        text = render(data, lang)
+    _emit(text, output)
+
+
+@click.command()
+@click.argument("kind", required=False)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here, not stdout.")
+@click.option("--example", is_flag=True, help="With KIND: print only the commented example (YAML).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="With KIND: print only the kind's JSON Schema."
+)
+def schema(kind: str | None, output: Path | None, example: bool, as_json: bool) -> None:
+    """Print the JSON Schema of norm files (for editors), or with KIND the JSON Schema of
+    that evidence kind and a commented example (every field a norm reads)."""
+    if kind is None:
+        from ..norms.model import norm_json_schema
+
+        text = json.dumps(norm_json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        _emit(text, output)
+        return
+    from ..evidence.scaffold import kind_example
+    from ..evidence.schemas import kind_names, kind_schema
+    from ..suggest import closest
+
+    info = kind_schema(kind) if kind in kind_names() else None
+    if info is None:
+        match = closest(kind, kind_names())
+        hint = f"did you mean {match}?" if match else "see normenkader init for the kinds"
+        raise InputError("UNKNOWN_EVIDENCE_KIND", f"unknown kind {kind!r} ({hint})")
+    body = json.dumps(info.schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if as_json:
+        _emit(body, output)
+        return
+    if info.form == "structured":
+        sample = kind_example(kind)
+        note = "example (YAML; live fields are required or read by a norm)"
+    else:
+        sample = json.dumps(_entry_example(kind, info.form), ensure_ascii=False) + "\n"
+        note = f"example manifest entry ({info.form}: the schema checks the bundle.yaml entry)"
+    if example:
+        _emit(sample, output)
+        return
+    text = f"# {info.title} (kind {kind}, {info.form})\n# JSON Schema:\n{body}\n# {note}:\n{sample}"
+    _emit(text, output)
+
+
+def _entry_example(kind: str, form: str) -> dict[str, str]:
+    path = f"data/{kind}.csv" if form == "dataset" else f"docs/{kind}.pdf"
+    return {"id": f"{kind}-1", "kind": kind, "path": path, "date": "YYYY-MM-DD"}

@@ -6,12 +6,25 @@ from pathlib import Path
 
 import click
 
+from . import norm_paths_option
+
 
 @click.command()
 @click.argument("directory", type=click.Path(path_type=Path))
-def init(directory: Path) -> None:
+@click.option(
+    "--fact",
+    "facts",
+    multiple=True,
+    metavar="NAME",
+    help="A profile fact that holds (repeatable): the evidence the norms then need is put "
+    "in place under evidence/ with a live manifest entry.",
+)
+@norm_paths_option()
+def init(directory: Path, facts: tuple[str, ...], norm_paths: tuple[Path, ...]) -> None:
     """Create a working bundle in DIRECTORY (which must be new or empty)."""
     from ..evidence.scaffold import scaffold
 
-    written = scaffold(directory)
-    click.echo(f"created {directory} with {len(written)} files; edit {directory}/bundle.yaml")
+    written = scaffold(directory, list(norm_paths) or None, facts)
+    placed = sum(1 for path in written if path.parent.name == "evidence")
+    more = f"; {placed} evidence files to fill in under {directory}/evidence" if placed else ""
+    click.echo(f"created {directory} with {len(written)} files{more}; edit {directory}/bundle.yaml")

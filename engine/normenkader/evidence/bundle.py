@@ -198,8 +198,11 @@ def _kind(kind: str, where: str) -> Any:
 
     schema = kind_schema(kind)
     if schema is None:
-        known = ", ".join(kind_names())
-        raise InputError("UNKNOWN_EVIDENCE_KIND", f"unknown kind {kind!r} (known: {known})", where)
+        from ..suggest import closest
+
+        match = closest(kind, kind_names())
+        hint = f"did you mean {match}?" if match else f"known: {', '.join(kind_names())}"
+        raise InputError("UNKNOWN_EVIDENCE_KIND", f"unknown kind {kind!r} ({hint})", where)
     return schema
 
 

@@ -292,7 +292,10 @@ def _closure(
 ) -> dict[str, CompiledNorm]:
     for norm_id in only:
         if norm_id not in by_id:
-            raise InputError("UNKNOWN_NORM", f"no norm with id {norm_id!r}")
+            from ..suggest import suggest
+
+            hint = suggest(norm_id, by_id)
+            raise InputError("UNKNOWN_NORM", f"no norm with id {norm_id!r}{hint}")
         if norm_id not in selected:
             raise InputError("UNKNOWN_NORM", f"norm {norm_id} is not in the chosen profile")
     wanted = with_prerequisites(selected, set(only))

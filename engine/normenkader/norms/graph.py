@@ -25,14 +25,15 @@ REQUIRES = "requires"
 ANSWERS = "answers"
 
 
-def build_graph(norm_set: NormSet) -> nx.DiGraph:
+def build_graph(norm_set: NormSet, lang: str = "en") -> nx.DiGraph:
     """Edges point from a prerequisite to the norm that requires it (``type: requires``)
     and from an answered norm to the norm that answers it (``type: answers``)."""
     import networkx as nx
 
     graph = nx.DiGraph()
     for norm in norm_set.norms.values():
-        graph.add_node(norm.id, set=norm.set, severity=norm.severity, title=norm.title["en"])
+        title = norm.title.get(lang) or norm.title["en"]
+        graph.add_node(norm.id, set=norm.set, severity=norm.severity, title=title)
     for norm in norm_set.norms.values():
         for required in norm.requires:
             graph.add_edge(required, norm.id, type=REQUIRES)
@@ -67,16 +68,38 @@ def dependants(norm_set: NormSet, norm_id: str) -> list[str]:
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A DOT quoted string; a newline becomes DOT's line-break escape ``\\n`` (one
+    backslash in the output), every other backslash and quote is escaped."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("\r", "").replace("\n", "\\n") + '"'
 
 
-def to_dot(norm_set: NormSet) -> str:
-    graph = build_graph(norm_set)
-    lines = ["digraph normenkader {", "  rankdir=LR;", "  node [shape=box, fontsize=10];"]
+def _wrap(text: str, width: int = 32) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+def to_dot(norm_set: NormSet, lang: str = "en") -> str:
+    """DOT with one cluster per norm set (``DISC``, ``PRIV``, ...): the graph reads as
+    columns of related norms instead of one long column."""
+    graph = build_graph(norm_set, lang)
+    lines = [
+        "digraph normenkader {",
+        "  rankdir=LR;",
+        "  newrank=true;",
+        "  node [shape=box, fontsize=10];",
+    ]
+    by_set: dict[str, list[str]] = {}
     for node in sorted(graph.nodes):
-        data = graph.nodes[node]
-        label = f"{node}\\n{data['title']}"
-        lines.append(f"  {_quote(node)} [label={_quote(label)}];")
+        by_set.setdefault(str(graph.nodes[node]["set"]), []).append(node)
+    for set_name, nodes in sorted(by_set.items()):
+        lines.append(f"  subgraph {_quote('cluster_' + set_name)} {{")
+        lines.append(f'    label={_quote(set_name)}; style=rounded; color="#9e9e9e";')
+        for node in nodes:
+            label = f"{node}\n{_wrap(str(graph.nodes[node]['title']))}"
+            lines.append(f"    {_quote(node)} [label={_quote(label)}];")
+        lines.append("  }")
     for source, target in sorted(graph.edges):
         if graph.edges[source, target]["type"] == ANSWERS:
             style = ' [style=dashed, color="#01579b", label="answers", fontsize=9]'
@@ -87,8 +110,8 @@ def to_dot(norm_set: NormSet) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_mermaid(norm_set: NormSet) -> str:
-    graph = build_graph(norm_set)
+def to_mermaid(norm_set: NormSet, lang: str = "en") -> str:
+    graph = build_graph(norm_set, lang)
 
     def key(node: str) -> str:
         return node.replace(".", "_")
@@ -110,8 +133,8 @@ def to_mermaid(norm_set: NormSet) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_json(norm_set: NormSet) -> str:
-    graph = build_graph(norm_set)
+def to_json(norm_set: NormSet, lang: str = "en") -> str:
+    graph = build_graph(norm_set, lang)
     data: dict[str, Any] = {
         "nodes": [{"id": node, **graph.nodes[node]} for node in sorted(graph.nodes)],
         "edges": [

@@ -192,8 +192,13 @@ def load_profile(name: str | None) -> Profile:
     if not (path.suffix in (".yaml", ".yml") and path.is_file()):
         path = norms_dir() / "profiles" / f"{name}.yaml"
         if not re.match(r"^[a-z0-9][a-z0-9-]{0,63}$", name) or not path.is_file():
+            from ..suggest import suggest
+
             known = ", ".join(available_profiles())
-            raise InputError("PROFILE_UNKNOWN", f"unknown profile {name!r} (known: {known})")
+            hint = suggest(name, available_profiles())
+            raise InputError(
+                "PROFILE_UNKNOWN", f"unknown profile {name!r}{hint} (known: {known})"
+            )
     from ..inputfile import read_input_file
     from ..yamlio import loads_yaml
 
