@@ -10,6 +10,7 @@ import hashlib
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from .. import messages
 from ..results import STATUS_ORDER, Finding, Result, Status
 
 if TYPE_CHECKING:
@@ -17,141 +18,19 @@ if TYPE_CHECKING:
 
 LANGS = ("nl", "en")
 
-LABELS: dict[str, dict[str, str]] = {
-    "title": {"nl": "Toetsingsrapport normenkader", "en": "normenkader assessment report"},
-    "bundle": {"nl": "Bundel", "en": "Bundle"},
-    "organisation": {"nl": "Organisatie", "en": "Organisation"},
-    "system": {"nl": "Systeem", "en": "System"},
-    "register_id": {"nl": "Algoritmeregister", "en": "Algorithm register"},
-    "submitted": {"nl": "Ingediend", "en": "Submitted"},
-    "as_of": {"nl": "Peildatum", "en": "As-of date"},
-    "engine": {"nl": "Engine", "en": "Engine"},
-    "norm_set": {"nl": "Normenset", "en": "Norm set"},
-    "profile": {"nl": "Profiel", "en": "Profile"},
-    "digest": {"nl": "Digest", "en": "Digest"},
-    "bundle_digest": {"nl": "Bundeldigest", "en": "Bundle digest"},
-    "waivers_file": {"nl": "Vrijstellingen (bestand)", "en": "Waivers (file)"},
-    "assessments_file": {"nl": "Oordelen (bestand)", "en": "Judgements (file)"},
-    "none": {"nl": "geen", "en": "none"},
-    "summary": {"nl": "Samenvatting", "en": "Summary"},
-    "per_set": {"nl": "Per normenset", "en": "Per set"},
-    "per_severity": {"nl": "Per ernst", "en": "Per severity"},
-    "per_requirement": {"nl": "Per vereiste uit de kaders", "en": "Per catalogue requirement"},
-    "set": {"nl": "Set", "en": "Set"},
-    "severity": {"nl": "Ernst", "en": "Severity"},
-    "total": {"nl": "Totaal", "en": "Total"},
-    "requirement": {"nl": "Vereiste", "en": "Requirement"},
-    "catalogue": {"nl": "Kader", "en": "Catalogue"},
-    "rule": {"nl": "Regel", "en": "Rule"},
-    "norms": {"nl": "Normen", "en": "Norms"},
-    "graph": {"nl": "Afhankelijkheden tussen normen", "en": "Dependencies between norms"},
-    "graph_note": {
-        "nl": "Pijlen lopen van voorwaarde naar afhankelijke norm. Een dikke rode pijl "
-        "toont waar een geblokkeerde norm op wacht; dik omlijnd is een grondoorzaak.",
-        "en": "Arrows run from prerequisite to dependant. A thick red arrow shows what a "
-        "blocked norm waits for; a thick outline marks a root cause.",
-    },
-    "standalone": {"nl": "Normen zonder afhankelijkheden", "en": "Norms without dependencies"},
-    "notices": {"nl": "Meldingen", "en": "Notices"},
-    "findings": {"nl": "Bevindingen", "en": "Findings"},
-    "norm_title": {"nl": "Titel", "en": "Title"},
-    "status": {"nl": "Status", "en": "Status"},
-    "reason": {"nl": "Reden", "en": "Reason"},
-    "message": {"nl": "Toelichting", "en": "Message"},
-    "description": {"nl": "Waarom dit ertoe doet", "en": "Why this matters"},
-    "legal_basis": {"nl": "Wettelijke grondslag", "en": "Legal basis"},
-    "derived_from": {"nl": "Afgeleid van", "en": "Derived from"},
-    "facts": {"nl": "Gebruikte feiten", "en": "Facts used"},
-    "prerequisites": {"nl": "Voorwaarden", "en": "Prerequisites"},
-    "root_causes": {"nl": "Grondoorzaak", "en": "Root cause"},
-    "evidence": {"nl": "Bewijs", "en": "Evidence"},
-    "evidence_id": {"nl": "Id", "en": "Id"},
-    "kind": {"nl": "Soort", "en": "Kind"},
-    "path": {"nl": "Pad", "en": "Path"},
-    "date": {"nl": "Datum", "en": "Date"},
-    "values_read": {"nl": "Gelezen waarden", "en": "Values read"},
-    "problem": {"nl": "Probleem", "en": "Problem"},
-    "checks": {"nl": "Controles", "en": "Checks"},
-    "measured": {"nl": "Gemeten waarden", "en": "Measured values"},
-    "thresholds": {"nl": "Grenzen", "en": "Thresholds"},
-    "waiver": {"nl": "Vrijstelling", "en": "Waiver"},
-    "judgement": {"nl": "Oordeel", "en": "Judgement"},
-    "original_status": {"nl": "Oorspronkelijke status", "en": "Original status"},
-    "original_reason": {"nl": "Oorspronkelijke reden", "en": "Original reason"},
-    "justification": {"nl": "Onderbouwing", "en": "Justification"},
-    "author": {"nl": "Auteur", "en": "Author"},
-    "approver": {"nl": "Goedgekeurd door", "en": "Approved by"},
-    "valid": {"nl": "Geldig", "en": "Valid"},
-    "until": {"nl": "t/m", "en": "until"},
-    "verdict": {"nl": "Oordeel", "en": "Verdict"},
-    "assessor": {"nl": "Beoordelaar", "en": "Assessor"},
-    "note": {"nl": "Notitie", "en": "Note"},
-    "lapsed": {"nl": "Vervallen: bewijs gewijzigd", "en": "Lapsed: evidence changed"},
-    "judged": {"nl": "Beoordeeld", "en": "Judged"},
-    "now": {"nl": "Nu", "en": "Now"},
-    "review_prompt": {"nl": "Te beoordelen", "en": "To judge"},
-    "footer": {
-        "nl": "Dit rapport is gemaakt uit het resultaat hieronder; de JSON-uitvoer van "
-        "dezelfde run is de bron voor ondertekening.",
-        "en": "This report is rendered from the result below; the JSON output of the same "
-        "run is what gets signed.",
-    },
-    "verdict_open": {"nl": "Open punten", "en": "Open items"},
-    "compliant": {"nl": "Geen afwijkingen", "en": "No non-compliance"},
-    "non_compliant": {"nl": "Afwijkingen gevonden", "en": "Non-compliance found"},
-    "incomplete": {"nl": "Evaluatie onvolledig", "en": "Evaluation incomplete"},
-    "answers": {"nl": "Beantwoordt", "en": "Answers"},
-    "answered_by": {"nl": "Beantwoord door", "en": "Answered by"},
-    "attested_pass": {
-        "nl": "waarvan verklaard door de organisatie",
-        "en": "of which attested by the organisation",
-    },
-    "attested_note": {
-        "nl": "Deze norm voldoet alleen op grond van wat de organisatie over zichzelf verklaart "
-        "(controles met attested: true); het bewijs is daarop niet onafhankelijk getoetst.",
-        "en": "This norm passes only on what the organisation states about itself (checks "
-        "marked attested: true); the evidence has not independently verified it.",
-    },
-    "attested_check": {
-        "nl": "berust alleen op de verklaring van de organisatie",
-        "en": "rests only on the organisation's own statement",
-    },
-    "answer_edge": {
-        "nl": "Een gestippelde blauwe pijl loopt van een bevinding naar de norm die haar "
-        "beantwoordt (rechtvaardiging, herstel of mitigatie); de bevinding zelf blijft staan.",
-        "en": "A dotted blue arrow runs from a finding to the norm that answers it "
-        "(justification, remedy or mitigation); the finding itself stands.",
-    },
-}
+#: report labels, statuses and severities: views of the message catalogue (messages/)
+LABELS: dict[str, dict[str, str]] = messages.table("report")
 
 STATUS_LABELS: dict[str, dict[str, str]] = {
-    "pass": {"nl": "voldoet", "en": "pass"},
-    "fail": {"nl": "voldoet niet", "en": "fail"},
-    "missing": {"nl": "bewijs ontbreekt", "en": "missing"},
-    "blocked": {"nl": "geblokkeerd", "en": "blocked"},
-    "review": {"nl": "oordeel nodig", "en": "review"},
-    "waived": {"nl": "vrijgesteld", "en": "waived"},
-    "not_applicable": {"nl": "niet van toepassing", "en": "not applicable"},
-    "error": {"nl": "fout", "en": "error"},
-    # requirement roll-up states
-    "satisfied": {"nl": "vervuld", "en": "satisfied"},
-    "not_satisfied": {"nl": "niet vervuld", "en": "not satisfied"},
-    "open": {"nl": "open", "en": "open"},
-    "not_tested": {"nl": "niet getoetst", "en": "not tested"},
+    name: entry
+    for name, entry in messages.table("status").items()
+    if "." not in name and name != "attested_pass"
 }
 
 #: A pass that rests only on the organisation's own statement is never shown as a plain pass.
-ATTESTED_PASS_LABEL: dict[str, str] = {
-    "nl": "voldoet (verklaard door de organisatie)",
-    "en": "pass (attested by the organisation)",
-}
+ATTESTED_PASS_LABEL: dict[str, str] = messages.CATALOGUE["status.attested_pass"]
 
-SEVERITY_LABELS: dict[str, dict[str, str]] = {
-    "blocker": {"nl": "blokkerend", "en": "blocker"},
-    "major": {"nl": "groot", "en": "major"},
-    "minor": {"nl": "klein", "en": "minor"},
-    "info": {"nl": "info", "en": "info"},
-}
+SEVERITY_LABELS: dict[str, dict[str, str]] = messages.table("severity")
 
 #: Statuses that count as test failures / non-compliance in tool formats.
 FAILING = (Status.FAIL, Status.MISSING, Status.BLOCKED)

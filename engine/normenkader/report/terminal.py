@@ -10,9 +10,10 @@ from __future__ import annotations
 from io import StringIO
 from typing import TYPE_CHECKING, Any
 
+from .. import messages
 from ..results import SEVERITIES, STATUS_ORDER, Finding, Status
 from ..textsafe import visible
-from ._shared import ATTESTED_PASS_LABEL, answer_links, status_label
+from ._shared import ATTESTED_PASS_LABEL, SEVERITY_LABELS, answer_links, status_label
 from .context import EMPTY, Context
 from .words import duration, humane, value
 
@@ -21,72 +22,25 @@ if TYPE_CHECKING:
     from ..results import Result
 
 ACTION = (Status.FAIL, Status.MISSING, Status.ERROR, Status.REVIEW)
-LABELS = {
-    "en": {
-        "title": "normenkader check",
-        "bundle": "bundle",
-        "system": "system",
-        "as_of": "as of",
-        "profile": "profile",
-        "norms": "norms",
-        "set": "set",
-        "total": "total",
-        "action": "Findings that need action",
-        "none": "No findings need action.",
-        "blocks": "blocks",
-        "evidence": "evidence",
-        "facts": "facts",
-        "offending": "offending",
-        "waived": "waived",
-        "root": "root cause of",
-        "blocked_by": "blocked by",
-        "new": "NEW",
-        "known_set_aside": "known findings set aside by the baseline",
-        "baseline": "baseline",
-        "new_findings": "new",
-        "notices": "Notices",
-        "waived_findings": "Waived findings",
-        "stale_soon": "Evidence that goes stale within the warning window",
-        "goes_stale": "goes stale on",
-        "max_age": "maximum age",
-        "approved_by": "approved by",
-        "until": "until",
-        "written_to": "report written to",
-        "findings_word": "findings",
-    },
-    "nl": {
-        "title": "normenkader toets",
-        "bundle": "bundel",
-        "system": "systeem",
-        "as_of": "peildatum",
-        "profile": "profiel",
-        "norms": "normen",
-        "set": "set",
-        "total": "totaal",
-        "action": "Bevindingen die actie vragen",
-        "none": "Geen bevindingen die actie vragen.",
-        "blocks": "blokkeert",
-        "evidence": "bewijs",
-        "facts": "feiten",
-        "offending": "overtredend",
-        "waived": "ontheffing",
-        "root": "oorzaak van",
-        "blocked_by": "geblokkeerd door",
-        "new": "NIEUW",
-        "known_set_aside": "bekende bevindingen terzijde gelegd door de baseline",
-        "baseline": "baseline",
-        "new_findings": "nieuw",
-        "notices": "Meldingen",
-        "waived_findings": "Vrijgestelde bevindingen",
-        "stale_soon": "Bewijs dat binnen de waarschuwingstermijn te oud wordt",
-        "goes_stale": "te oud vanaf",
-        "max_age": "maximale ouderdom",
-        "approved_by": "goedgekeurd door",
-        "until": "t/m",
-        "written_to": "rapport geschreven naar",
-        "findings_word": "bevindingen",
-    },
+#: the terminal's words, from the message catalogue (messages/report.py, ``terminal.*``)
+LABELS = {lang: messages.words("terminal", lang) for lang in ("en", "nl")}
+#: finding tags (``FAIL``/``AFWIJKING``) and their column width, per language
+TAGS = {
+    lang: {s.value: messages.text(f"status.short.{s.value}", lang).upper() for s in Status}
+    for lang in ("en", "nl")
 }
+_TAGGED = ("fail", "missing", "error", "review", "blocked", "waived")
+TAG_WIDTH = {lang: max(len(TAGS[lang][s]) + 1 for s in _TAGGED) for lang in TAGS}
+
+
+def _tag(status: str, lang: str) -> str:
+    return f"{TAGS[lang][status]:<{TAG_WIDTH[lang]}}"
+
+
+def _severity(severity: str, lang: str) -> str:
+    return SEVERITY_LABELS.get(severity, {}).get(lang, severity)
+
+
 COLOURS = {
     "pass": "green",
     "fail": "bold red",
@@ -127,7 +81,7 @@ def _detail_lines(finding: Finding, lang: str, words: dict[str, str]) -> list[st
 
 
 def _waiver_text(waiver: dict[str, Any], words: dict[str, str]) -> str:
-    signed = " [unsigned]" if waiver.get("signed") is False else ""
+    signed = f" [{words['unsigned']}]" if waiver.get("signed") is False else ""
     return _short(
         f"{waiver.get('id')}{signed}, {words['approved_by']} {waiver.get('approver')} "
         f"{words['until']} {waiver.get('expires')}: {waiver.get('justification') or ''}"
@@ -160,10 +114,12 @@ def _notice_lines(result: Result, lang: str, context: Context, words: dict[str, 
     if waived:
         lines.append(words["waived_findings"] + ":")
         for finding in waived:
-            was = finding.original_status.value if finding.original_status else ""
+            was = (
+                status_label(finding.original_status.value, lang) if finding.original_status else ""
+            )
             lines.append(
-                f"  WAIVED   {finding.norm_id} [{finding.severity}] ({was}) "
-                + _waiver_text(finding.waiver or {}, words)
+                f"  {_tag('waived', lang)} {finding.norm_id} [{_severity(finding.severity, lang)}]"
+                f" ({was}) " + _waiver_text(finding.waiver or {}, words)
             )
     return [visible(line) for line in lines]
 
@@ -211,40 +167,23 @@ def one_line(result: Result, lang: str, context: Context | None = None) -> str:
     return visible(line)
 
 
-UNSIGNED = {
-    "en": (
-        "UNSIGNED waivers and judgements (who approved or judged is a name, not a key)",
-        "waiver",
-        "judgement",
-        "by",
-        "approved by",
-    ),
-    "nl": (
-        "NIET ONDERTEKENDE ontheffingen en oordelen (wie goedkeurde of oordeelde is een "
-        "naam, geen sleutel)",
-        "ontheffing",
-        "oordeel",
-        "door",
-        "goedgekeurd door",
-    ),
-}
-
-
 def _unsigned_lines(result: Result, lang: str) -> list[str]:
     """Every unsigned waiver and judgement that decided a finding, marked as such."""
-    heading, waiver, judgement, by, approved = UNSIGNED[lang]
+    words = LABELS[lang]
+    heading, waiver, judgement = words["unsigned_heading"], words["waiver"], words["judgement"]
+    by, approved, unsigned = words["by"], words["approved_by"], words["unsigned"]
     lines: list[str] = []
     for finding in result.findings:
         if finding.waiver and finding.waiver.get("signed") is False:
             w = finding.waiver
             lines.append(
-                f"  {finding.norm_id} {waiver} {w.get('id')} [unsigned]: {by} {w.get('author')},"
+                f"  {finding.norm_id} {waiver} {w.get('id')} [{unsigned}]: {by} {w.get('author')},"
                 f" {approved} {w.get('approver')}"
             )
         if finding.judgement and finding.judgement.get("signed") is False:
             j = finding.judgement
             lines.append(
-                f"  {finding.norm_id} {judgement} {j.get('verdict')} [unsigned]: {by}"
+                f"  {finding.norm_id} {judgement} {j.get('verdict')} [{unsigned}]: {by}"
                 f" {j.get('assessor')} ({j.get('date')})"
             )
     return [visible(line) for line in ([heading + ":", *lines] if lines else [])]
@@ -293,7 +232,7 @@ def _header(result: Result, words: dict[str, str]) -> list[str]:
     lines = [
         f"{words['title']} {result.engine['version']}",
         f"{words['bundle']}: {bundle['id']} ({bundle.get('organisation') or ''})",
-        f"digest: {bundle['digest']}",
+        f"{words['digest']}: {bundle['digest']}",
         f"{words['system']}: {system}",
         f"{words['as_of']}: {result.as_of}{_as_of_source(result, words)}"
         f"   {words['profile']}: {result.norm_set['profile']}"
@@ -309,12 +248,20 @@ def _render_plain(result: Result, lang: str, context: Context) -> str:
     out = _header(result, words)
     out.append("")
     width = max([len(words["set"]), len(words["total"])] + [len(s) for s in summary["by_set"]])
-    out.append(f"{words['set']:<{width}}  " + "  ".join(f"{s:>7}" for s in statuses))
+    heads = [messages.text(f"status.short.{s}", lang) for s in statuses]
+    cols = [max(7, len(h)) for h in heads]
+    out.append(
+        f"{words['set']:<{width}}  "
+        + "  ".join(f"{h:>{c}}" for h, c in zip(heads, cols, strict=True))
+    )
     for name, counts in summary["by_set"].items():
-        out.append(f"{name:<{width}}  " + "  ".join(f"{counts[s]:>7}" for s in statuses))
+        out.append(
+            f"{name:<{width}}  "
+            + "  ".join(f"{counts[s]:>{c}}" for s, c in zip(statuses, cols, strict=True))
+        )
     out.append(
         f"{words['total']:<{width}}  "
-        + "  ".join(f"{summary['by_status'][s]:>7}" for s in statuses)
+        + "  ".join(f"{summary['by_status'][s]:>{c}}" for s, c in zip(statuses, cols, strict=True))
     )
     out.extend(_attested_lines(result, lang))
     out.append("")
@@ -328,13 +275,14 @@ def _render_plain(result: Result, lang: str, context: Context) -> str:
         title = finding.title.get(lang, finding.title.get("en", ""))
         new = f"{words['new']} " if context.is_new(finding.norm_id) else ""
         out.append(
-            f"  {new}{finding.status.value.upper():<8} {finding.norm_id} [{finding.severity}] "
-            + visible(title)
+            f"  {new}{_tag(finding.status.value, lang)} {finding.norm_id} "
+            f"[{_severity(finding.severity, lang)}] " + visible(title)
         )
+        pad = " " * (TAG_WIDTH[lang] + 3)
         for line in _detail_lines(finding, lang, words):
-            out.append(f"           {line}")
+            out.append(f"{pad}{line}")
         if finding.norm_id in groups:
-            out.append(f"           {words['root']}: {', '.join(groups[finding.norm_id])}")
+            out.append(f"{pad}{words['root']}: {', '.join(groups[finding.norm_id])}")
     orphans = [root for root in groups if root not in {f.norm_id for f in action}]
     for root in orphans:
         out.append(f"  {words['blocked_by']} {root}: {', '.join(groups[root])}")
@@ -344,7 +292,7 @@ def _render_plain(result: Result, lang: str, context: Context) -> str:
         if f.status is Status.BLOCKED
     ]
     if blocked:
-        out.append(f"  BLOCKED  {len(blocked)}: {', '.join(blocked)}")
+        out.append(f"  {_tag('blocked', lang)} {len(blocked)}: {', '.join(blocked)}")
     out.extend(_notice_lines(result, lang, context, words))
     out.extend(_unsigned_lines(result, lang))
     return "\n".join(out) + "\n"
@@ -365,7 +313,9 @@ def _render_rich(result: Result, lang: str, context: Context) -> str:
     table.add_column(words["set"])
     statuses = [s.value for s in STATUS_ORDER]
     for status in statuses:
-        table.add_column(status, justify="right", style=COLOURS[status])
+        table.add_column(
+            messages.text(f"status.short.{status}", lang), justify="right", style=COLOURS[status]
+        )
     for name, counts in summary["by_set"].items():
         table.add_row(name, *(str(counts[s] or "") for s in statuses))
     table.add_row(words["total"], *(str(summary["by_status"][s]) for s in statuses), style="bold")
@@ -384,18 +334,16 @@ def _render_rich(result: Result, lang: str, context: Context) -> str:
         heading = Text("  ")
         if context.is_new(finding.norm_id):
             heading.append(f"{words['new']} ", style="bold red")
-        heading.append(f"{finding.status.value.upper():<8}", style=COLOURS[finding.status.value])
+        heading.append(_tag(finding.status.value, lang), style=COLOURS[finding.status.value])
         heading.append(f" {finding.norm_id} ", style="bold")
-        heading.append(visible(f"[{finding.severity}] {title}"))
+        heading.append(visible(f"[{_severity(finding.severity, lang)}] {title}"))
         console.print(heading)
+        pad = " " * (TAG_WIDTH[lang] + 3)
         for detail in _detail_lines(finding, lang, words):
-            console.print(Text("           " + detail))
+            console.print(Text(pad + detail))
         if finding.norm_id in groups:
             console.print(
-                Text(
-                    f"           {words['root']}: {', '.join(groups[finding.norm_id])}",
-                    style="magenta",
-                )
+                Text(f"{pad}{words['root']}: {', '.join(groups[finding.norm_id])}", style="magenta")
             )
     blocked = [
         (f"{words['new']} " if context.is_new(f.norm_id) else "") + f.norm_id
@@ -403,7 +351,9 @@ def _render_rich(result: Result, lang: str, context: Context) -> str:
         if f.status is Status.BLOCKED
     ]
     if blocked:
-        console.print(Text(f"  BLOCKED  {len(blocked)}: {', '.join(blocked)}", style="magenta"))
+        console.print(
+            Text(f"  {_tag('blocked', lang)} {len(blocked)}: {', '.join(blocked)}", style="magenta")
+        )
     for line in _notice_lines(result, lang, context, words):
         console.print(Text(line, style="yellow"))
     for line in _unsigned_lines(result, lang):
