@@ -139,16 +139,18 @@ class Diff:
     added: list[str]
     removed: list[str]
 
-    def header(self) -> list[str]:
+    def header(self, lang: str = "en") -> list[str]:
         """``old: ID (organisation, system) as of DATE`` and the same for new."""
+        from ..messages import text
+
         lines = []
         for name, result in (("old", self.old), ("new", self.new)):
             head = _head(result)
             who = ", ".join(str(head[k]) for k in ("organisation", "system") if head.get(k))
             lines.append(
-                f"{name}: {head['bundle']}"
+                f"{text(f'diff.{name}', lang)}: {head['bundle']}"
                 + (f" ({who})" if who else "")
-                + f" as of {head['as_of']}"
+                + f" {text('diff.as_of', lang)} {head['as_of']}"
             )
         return lines
 

@@ -10,7 +10,9 @@ from typing import Any
 import click
 
 from ..errors import InputError
+from ..messages import text
 from . import format_option, norm_paths_option, output_option, parse_day
+from .lang import lang_option
 
 
 @click.command()
@@ -18,7 +20,7 @@ from . import format_option, norm_paths_option, output_option, parse_day
 @click.argument("new", type=click.Path(path_type=Path))
 @format_option("terminal", "json")
 @output_option
-@click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
+@lang_option
 def diff(old: Path, new: Path, fmt: str, lang: str) -> None:
     """Compare two JSON results: new problems, fixed problems, changed reasons.
 
@@ -32,31 +34,48 @@ def diff(old: Path, new: Path, fmt: str, lang: str) -> None:
     differs = result.to_dict()["other_system"]
     if differs:
         shown = ", ".join(differs)
-        click.echo(f"warning: OLD and NEW are results of other systems ({shown} differ)", err=True)
+        click.echo(text("diff.other_system", lang, fields=shown), err=True)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, sort_keys=True))
     else:
-        for line in result.header():
+        for line in result.header(lang):
             click.echo(visible(line))
         sections = (
-            ("new problems", result.new_problems),
+            ("new_problems", result.new_problems),
             ("fixed", result.fixed),
             ("changed", result.changed),
-            ("new errors", result.new_errors),
+            ("new_errors", result.new_errors),
         )
+        width = 10 if lang == "nl" else 8
         for heading, changes in sections:
-            click.echo(f"{heading}: {len(changes)}")
+            click.echo(f"{text(f'diff.{heading}', lang)}: {len(changes)}")
             for change in changes:
                 title = change.title.get(lang) or change.title.get("en") or ""
                 click.echo(
-                    f"  {change.norm_id:<12} {change.severity:<8} "
-                    f"{change.old_status or '-'}/{change.old_reason or '-'} -> "
-                    f"{change.new_status or '-'}/{change.new_reason or '-'}  {title}"
+                    f"  {change.norm_id:<12} {_word('severity', change.severity, lang):<{width}} "
+                    f"{_state(change.old_status, change.old_reason, lang)} -> "
+                    f"{_state(change.new_status, change.new_reason, lang)}  {title}"
                 )
-        for heading, ids in (("norms added", result.added), ("norms removed", result.removed)):
+        for heading, ids in (("norms_added", result.added), ("norms_removed", result.removed)):
             if ids:
-                click.echo(f"{heading}: {', '.join(ids)}")
+                click.echo(f"{text(f'diff.{heading}', lang)}: {', '.join(ids)}")
     sys.exit(1 if result.new_problems or result.new_errors else 0)
+
+
+def _word(kind: str, code: str | None, lang: str) -> str:
+    """A status, reason or severity code as words (en keeps the code itself)."""
+    from ..messages import CATALOGUE
+
+    if not code:
+        return "-"
+    if lang == "en":
+        return code
+    entry = CATALOGUE.get(f"{kind}.{code}")
+    return entry[lang] if entry else code
+
+
+def _state(status: str | None, reason: str | None, lang: str) -> str:
+    return f"{_word('status', status, lang)}/{_word('reason', reason, lang)}"
 
 
 @click.group()
@@ -82,7 +101,7 @@ def _trusted(path: Path | None) -> list[Any] | None:
     help="Judge signed waivers (signed mode): only waivers signed by author and approver count.",
 )
 @norm_paths_option()
-@click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
+@lang_option
 def lint(
     files: tuple[Path, ...],
     policy: Path | None,
@@ -109,14 +128,18 @@ def lint(
         problems = lint_waivers(file, policy, known, day, trusted)
         for problem in problems:
             detail = f" ({problem['detail']})" if problem["detail"] else ""
-            unsigned = "" if problem["signed"] else " [unsigned]"
+            unsigned = "" if problem["signed"] else f" [{text('cli.unsigned', lang)}]"
+            level = text(f"waivers.level.{problem['level']}", lang)
             click.echo(
-                f"{file}:{problem['line']}: {problem['level']} {problem['code']}{detail}: "
+                f"{file}:{problem['line']}: {level} {problem['code']}{detail}: "
                 f"{problem['id']} {problem['norm_id']}{unsigned}: {problem['message'][lang]}"
             )
         found = sum(p["level"] == "error" for p in problems)
         errors += found
-        click.echo(f"{file}: {found} errors, {len(problems) - found} warnings", err=True)
+        click.echo(
+            text("waivers.summary", lang, file=file, errors=found, warnings=len(problems) - found),
+            err=True,
+        )
     sys.exit(1 if errors else 0)
 
 
@@ -136,12 +159,14 @@ def lint(
     help="Check the key's roles (waiver-author, waiver-approver) and validity first.",
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here instead of FILE.")
+@lang_option
 def sign(
     file: Path,
     key_path: Path,
     ids: tuple[str, ...],
     trusted_keys: Path | None,
     output: Path | None,
+    lang: str,
 ) -> None:
     """Sign the waivers of FILE with your key: an unsigned waiver becomes a signed record
     with you as its author; a waiver signed by another author gets your approval.
@@ -153,8 +178,8 @@ def sign(
 
     done = sign_waiver_file(file, key_path, ids=ids, trusted_keys=trusted_keys, output=output)
     for waiver_id, role in done:
-        click.echo(f"{waiver_id}: signed as {role}")
-    click.echo(f"wrote {output or file}")
+        click.echo(text("waivers.signed_as", lang, id=waiver_id, role=role))
+    click.echo(text("cli.wrote", lang, path=output or file))
 
 
 @click.command()
@@ -200,6 +225,7 @@ def sign(
 )
 @click.option("--profile", default=None, help="Profile name or file (default: full).")
 @norm_paths_option()
+@lang_option
 def assess(
     bundle: Path,
     norm_id: str,
@@ -214,6 +240,7 @@ def assess(
     carry_over: bool,
     profile: str | None,
     norm_paths: tuple[Path, ...],
+    lang: str,
 ) -> None:
     """Record a supervisor's verdict on a norm for BUNDLE, pinned to the digests of the
     evidence the norm uses now, by appending it atomically to the assessments file.
@@ -249,14 +276,32 @@ def assess(
         trusted=_trusted(trusted_keys),
     )
     append_assessment(target, item)
-    pins = ", ".join(f"{k} {v[:19]}…" for k, v in sorted(item.evidence.items())) or "no evidence"
-    signed = f"signed by {item.assessor}" if item.signed else "unsigned"
+    pins = ", ".join(f"{k} {v[:19]}…" for k, v in sorted(item.evidence.items()))
+    signed = (
+        text("assess.signed_by", lang, assessor=item.assessor)
+        if item.signed
+        else text("cli.unsigned", lang)
+    )
     click.echo(
-        f"recorded {item.verdict} on {item.norm} for {item.bundle} ({pins}), {signed}, in {target}"
+        text(
+            "assess.recorded",
+            lang,
+            verdict=_word("status", item.verdict, lang),
+            norm=item.norm,
+            bundle=item.bundle,
+            pins=pins or text("assess.no_evidence", lang),
+            signed=signed,
+            target=target,
+        )
     )
     if finding.status is not Status.REVIEW:
         click.echo(
-            f"warning: {norm_id} is {finding.status.value} ({finding.reason.value}) now; a "
-            "judgement decides only a norm that awaits review",
+            text(
+                "assess.not_in_review",
+                lang,
+                norm=norm_id,
+                status=_word("status", finding.status.value, lang),
+                reason=_word("reason", finding.reason.value, lang),
+            ),
             err=True,
         )

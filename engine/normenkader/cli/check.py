@@ -15,6 +15,7 @@ from ..errors import InputError
 from ..results import SEVERITIES, Status, exit_code
 from ..workdir import private_workdir
 from . import norm_paths_option
+from .lang import lang_option
 
 STATUS_NAMES = [s.value for s in Status]
 
@@ -123,7 +124,7 @@ def make_limits(kwargs: dict[str, Any]) -> Any:
     show_default=True,
     help="Only findings at or above this severity count for --fail-on.",
 )
-@click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
+@lang_option
 @click.option(
     "--require-signature", is_flag=True, help="Reject a bundle without a trusted signature."
 )
