@@ -2,46 +2,40 @@
 
 from __future__ import annotations
 
+from ..messages import text, words
 from .citations import STRENGTHS
 from .coverage import STATUSES, CoverageReport
 from .importer import ImportReport
 
-LABELS = {
-    "en": {
-        "covered": "covered",
-        "nominal": "NOMINAL",
-        "judgement_only": "judgement-only",
-        "not_covered": "not covered",
-        "uncovered": "UNCOVERED",
-    },
-    "nl": {
-        "covered": "gedekt",
-        "nominal": "NOMINAAL",
-        "judgement_only": "alleen oordeel",
-        "not_covered": "niet gedekt",
-        "uncovered": "ONGEDEKT",
-    },
-}
+#: coverage states in words, from the message catalogue (``coverage.*``)
+LABELS = {lang: words("coverage", lang) for lang in ("en", "nl")}
 
 
 def coverage_table(report: CoverageReport, lang: str = "en", show_all: bool = False) -> str:
     labels = LABELS.get(lang, LABELS["en"])
-    lines: list[str] = [f"norms: {report.norms}"]
+    lines: list[str] = [text("coverage.norms", lang, count=report.norms)]
     for cov in report.catalogues:
         counts = cov.counts()
         summary = ", ".join(f"{counts[s]} {labels[s]}" for s in STATUSES)
         lines.append("")
-        noun = "onderdelen" if lang == "nl" else "items"
-        lines.append(f"{cov.catalogue.key}: {len(cov.rows)} {noun}: {summary}")
+        lines.append(f"{cov.catalogue.key}: {len(cov.rows)} {labels['items']}: {summary}")
         strengths, links = cov.strengths(), cov.links()
         lines.append(
-            "  strongest link per cited item: "
-            + ", ".join(f"{strengths[s]} {s}" for s in STRENGTHS)
-            + "; links: "
-            + ", ".join(f"{links[s]} {s}" for s in STRENGTHS)
+            "  "
+            + text(
+                "coverage.strongest",
+                lang,
+                strongest=", ".join(f"{strengths[s]} {_strength(s, lang)}" for s in STRENGTHS),
+                links=", ".join(f"{links[s]} {_strength(s, lang)}" for s in STRENGTHS),
+            )
         )
         if cov.measures_total:
-            lines.append(f"  measures cited by norms: {cov.measures_cited}/{cov.measures_total}")
+            lines.append(
+                "  "
+                + text(
+                    "coverage.measures", lang, cited=cov.measures_cited, total=cov.measures_total
+                )
+            )
         width = max((len(r["id"]) for r in cov.rows), default=10)
         for row in cov.rows:
             if row["status"] == "covered" and not show_all:
@@ -52,52 +46,45 @@ def coverage_table(report: CoverageReport, lang: str = "en", show_all: bool = Fa
                 detail = ", ".join(
                     link["norm"]
                     if link["strength"] == "full"
-                    else f"{link['norm']} ({link['strength']})"
+                    else f"{link['norm']} ({_strength(link['strength'], lang)})"
                     for link in row["links"]
                 )
             elif "reason" in row:
                 detail = row["reason"]
                 if row.get("links"):
-                    detail += " [nominal: " + ", ".join(row["norms"]) + "]"
+                    detail += f" [{_strength('nominal', lang)}: " + ", ".join(row["norms"]) + "]"
             elif row.get("via_measures"):
-                label = "alleen via maatregelen" if lang == "nl" else "only via measures"
+                label = labels["via_measures"]
                 detail = f"({label}: " + ", ".join(row["via_measures"]) + ")"
             lines.append(f"  {row['id']:<{width}}  {status:<15} {row['title']}")
             if detail:
                 lines.append(f"  {'':<{width}}  {'':<15} -> {detail}")
     if report.unresolved:
         lines.append("")
-        lines.append(f"unresolved citations: {len(report.unresolved)}")
+        lines.append(text("coverage.unresolved", lang, count=len(report.unresolved)))
         for u in report.unresolved:
             lines.append(
                 f"  {u['norm']}: {u['catalogue']} {u['id']} ({u['version']}): {u['problem']}"
             )
     if report.stale:
         lines.append("")
-        lines.append(f"stale entries in judgement-only.yaml: {len(report.stale)}")
+        lines.append(text("coverage.stale", lang, count=len(report.stale)))
         for s in report.stale:
             lines.append(f"  {s['catalogue']} {s['id']} ({s['version']}): {s['problem']}")
     if report.rule_problems:
         lines.append("")
-        lines.append(f"roll-up rule problems: {len(report.rule_problems)}")
+        lines.append(text("coverage.rule_problems", lang, count=len(report.rule_problems)))
         lines.extend(f"  {problem}" for problem in report.rule_problems)
     for notice in report.notices:
-        lines.append(f"notice: {notice}")
+        lines.append(text("coverage.notice", lang, notice=notice))
     lines.append("")
-    if lang == "nl":
-        lines.append(
-            "volledig"
-            if report.complete
-            else "ONVOLLEDIG: onderdelen stil ongedekt, verwijzingen onbekend of roll-upregels fout"
-        )
-    else:
-        lines.append(
-            "complete"
-            if report.complete
-            else "INCOMPLETE: items silently uncovered, "
-            "citations unresolved or roll-up rules broken"
-        )
+    lines.append(labels["complete" if report.complete else "incomplete"])
     return "\n".join(lines) + "\n"
+
+
+def _strength(strength: str, lang: str) -> str:
+    """A link strength in words; English keeps the code (full, partial, nominal)."""
+    return strength if lang == "en" else text(f"coverage.strength.{strength}", lang)
 
 
 def import_text(report: ImportReport) -> str:

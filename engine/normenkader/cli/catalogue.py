@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from . import format_option, norm_paths_option
+from .lang import lang_option
 
 
 @click.command()
@@ -21,7 +22,7 @@ from . import format_option, norm_paths_option
 )
 @format_option("terminal", "json")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here, not stdout.")
-@click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
+@lang_option
 @norm_paths_option()
 @click.option(
     "--catalogue-dir",

@@ -11,12 +11,15 @@ from typing import Any
 import click
 
 from ..errors import InputError
+from ..messages import text as message
 from . import format_option, norm_paths_option
+from .lang import lang_option
 
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def lint(paths: tuple[Path, ...]) -> None:
+@lang_option
+def lint(paths: tuple[Path, ...], lang: str) -> None:
     """Validate norm files (default: the shipped library); problems as file:line:col."""
     from ..norms.lint import lint as run_lint
 
@@ -24,9 +27,9 @@ def lint(paths: tuple[Path, ...]) -> None:
     for problem in problems:
         click.echo(problem)
     if problems:
-        click.echo(f"{len(problems)} problem(s) in {count} norm file(s)", err=True)
+        click.echo(message("lint.problems", lang, problems=len(problems), files=count), err=True)
         sys.exit(3)
-    click.echo(f"{count} norm file(s) OK")
+    click.echo(message("lint.ok", lang, files=count))
 
 
 @click.command()
@@ -42,7 +45,7 @@ def lint(paths: tuple[Path, ...]) -> None:
     "--profile", default=None, help="Only the norms of this profile (name or file; default: full)."
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here, not stdout.")
-@click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
+@lang_option
 @norm_paths_option()
 def graph(
     fmt: str, profile: str | None, output: Path | None, lang: str, norm_paths: tuple[Path, ...]
@@ -81,7 +84,7 @@ def find_norm(norms: dict[str, Any], norm_id: str) -> str:
 
 @click.command()
 @click.argument("norm_id")
-@click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
+@lang_option
 @format_option("terminal", "json")
 @click.option("--verbose", "-v", is_flag=True, help="Also show the raw CEL and check settings.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here, not stdout.")

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import click
 
+from ..messages import text
 from . import norm_paths_option
+from .lang import lang_option
 
 
 @click.command()
@@ -20,11 +22,12 @@ from . import norm_paths_option
     "in place under evidence/ with a live manifest entry.",
 )
 @norm_paths_option()
-def init(directory: Path, facts: tuple[str, ...], norm_paths: tuple[Path, ...]) -> None:
+@lang_option
+def init(directory: Path, facts: tuple[str, ...], norm_paths: tuple[Path, ...], lang: str) -> None:
     """Create a working bundle in DIRECTORY (which must be new or empty)."""
     from ..evidence.scaffold import scaffold
 
     written = scaffold(directory, list(norm_paths) or None, facts)
     placed = sum(1 for path in written if path.parent.name == "evidence")
-    more = f"; {placed} evidence files to fill in under {directory}/evidence" if placed else ""
-    click.echo(f"created {directory} with {len(written)} files{more}; edit {directory}/bundle.yaml")
+    more = text("init.placed", lang, count=placed, directory=directory) if placed else ""
+    click.echo(text("init.created", lang, directory=directory, files=len(written), more=more))

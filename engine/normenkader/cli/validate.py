@@ -9,31 +9,15 @@ from typing import Any
 
 import click
 
+from ..messages import words
 from ..suggest import suggest
 from ..workdir import private_workdir
 from . import format_option, parse_day
 from .check import limit_options, make_limits
+from .lang import lang_option
 
-_WORDS = {
-    "en": {
-        "bundle": "bundle {id}: {form}, {files} files, {items} evidence items, digest {digest}",
-        "invalid": "invalid evidence {id} ({kind}, {path}): {problem}",
-        "placeholder": "still holds the init placeholder {value!r}; replace it",
-        "all_false": "warning: every profile fact is false, so almost no norm applies; "
-        "set the facts that hold to true",
-        "unknown_fact": "warning: profile fact {name!r} is not one the norms read{hint}",
-        "future": "warning: evidence {id} is dated {date}, after the as-of date {as_of}",
-    },
-    "nl": {
-        "bundle": "bundel {id}: {form}, {files} bestanden, {items} bewijsstukken, digest {digest}",
-        "invalid": "ongeldig bewijs {id} ({kind}, {path}): {problem}",
-        "placeholder": "bevat nog de init-plaatshouder {value!r}; vul die in",
-        "all_false": "waarschuwing: elk profielfeit is false, dus vrijwel geen norm is van "
-        "toepassing; zet de feiten die gelden op true",
-        "unknown_fact": "waarschuwing: profielfeit {name!r} wordt door geen norm gelezen{hint}",
-        "future": "waarschuwing: bewijs {id} is gedateerd {date}, na de peildatum {as_of}",
-    },
-}
+#: the lines of the terminal view, from the message catalogue (``validate.*``)
+_WORDS = {lang: words("validate", lang) for lang in ("en", "nl")}
 
 
 @click.command()
@@ -41,7 +25,7 @@ _WORDS = {
 @format_option("terminal", "json")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here (json/terminal).")
 @click.option("--as-of", "as_of", default=None, help="Warn about evidence dated after this day.")
-@click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
+@lang_option
 @limit_options
 def validate(
     bundles: tuple[Path, ...],
