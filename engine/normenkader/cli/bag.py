@@ -9,9 +9,11 @@ from typing import Any, NamedTuple
 import click
 
 from ..errors import InputError
+from ..messages import text as message
 from ..workdir import private_workdir
 from . import norm_paths_option, parse_day
 from .check import limit_options, make_limits
+from .lang import lang_option
 
 
 @click.command()
@@ -24,14 +26,17 @@ from .check import limit_options, make_limits
     help="The sealed bag: a folder, or a .zip file.",
 )
 @limit_options
-def seal(source: Path, output: Path, **limits: Any) -> None:
+@lang_option
+def seal(source: Path, output: Path, lang: str, **limits: Any) -> None:
     """Seal the bundle SOURCE as a closed-world BagIt 1.0 bag (folder or .zip)."""
     from ..evidence.seal import seal_bundle
 
     with private_workdir() as staging:
         sealed = seal_bundle(source, output, make_limits(limits), staging)
-    click.echo(f"sealed {sealed.files} files ({sealed.bytes} bytes) into {sealed.output}")
-    click.echo(f"bundle digest {sealed.digest}")
+    click.echo(
+        message("seal.sealed", lang, files=sealed.files, size=sealed.bytes, output=sealed.output)
+    )
+    click.echo(message("seal.digest", lang, digest=sealed.digest))
 
 
 @click.command()
@@ -51,6 +56,7 @@ def seal(source: Path, output: Path, **limits: Any) -> None:
 )
 @click.option("--valid-from", default=None, help="Start of validity (YYYY-MM-DD; default today).")
 @click.option("--valid-until", default=None, help="End of validity (YYYY-MM-DD), inclusive.")
+@lang_option
 def keygen(
     prefix: Path,
     organisation: str,
@@ -58,6 +64,7 @@ def keygen(
     roles: tuple[str, ...],
     valid_from: str | None,
     valid_until: str | None,
+    lang: str,
 ) -> None:
     """Make an Ed25519 key pair: PREFIX.key (private, mode 0600) and PREFIX.pub.
 
@@ -94,8 +101,8 @@ def keygen(
     except InputError:
         private_path.unlink(missing_ok=True)  # no half key pair
         raise
-    click.echo(f"# key {keyid}: private {private_path}, public {public_path}")
-    click.echo("# trusted-keys entry (add under 'keys:'):")
+    click.echo(message("keygen.key", lang, keyid=keyid, private=private_path, public=public_path))
+    click.echo(message("keygen.entry", lang))
     click.echo("- " + "\n  ".join(f"{k}: {json.dumps(v)}" for k, v in entry.items()))
 
 
@@ -123,8 +130,14 @@ signed_at_option = click.option(
 )
 @signed_at_option
 @limit_options
+@lang_option
 def sign(
-    bundle: Path, key_path: Path, output: Path | None, signed_at: str | None, **limits: Any
+    bundle: Path,
+    key_path: Path,
+    output: Path | None,
+    signed_at: str | None,
+    lang: str,
+    **limits: Any,
 ) -> None:
     """Sign BUNDLE: an in-toto statement over its digest, in a DSSE envelope.
 
@@ -149,7 +162,7 @@ def sign(
             opened.digest, opened.id, opened.manifest["bundle"].get("organisation"), key, moment
         )
     write_signature(target, envelope, bundle)
-    click.echo(f"signed {opened.digest} -> {target}")
+    click.echo(message("sign.signed", lang, digest=opened.digest, target=target))
 
 
 @click.command()
@@ -175,6 +188,7 @@ def sign(
 )
 @signed_at_option
 @limit_options
+@lang_option
 def attest(
     bundle: Path,
     key_path: Path,
@@ -185,6 +199,7 @@ def attest(
     text_nl: str | None,
     output: Path,
     signed_at: str | None,
+    lang: str,
     **limits: Any,
 ) -> None:
     """Sign an attestation about BUNDLE (evidence kind attestation, checked by role).
@@ -217,7 +232,7 @@ def attest(
             text=text or None,
         )
     write_atomic(output, sign_statement(statement, key), public=True)
-    click.echo(f"attested {claim} about bundle {opened.id} -> {output}")
+    click.echo(message("attest.attested", lang, claim=claim, bundle=opened.id, output=output))
 
 
 @click.command()
@@ -251,6 +266,7 @@ def attest(
     "--assessments", type=click.Path(path_type=Path), help="Judgements used for the result."
 )
 @limit_options
+@lang_option
 def verify(
     statement: Path,
     bundle: Path,
@@ -262,6 +278,7 @@ def verify(
     waivers: Path | None,
     waiver_policy: Path | None,
     assessments: Path | None,
+    lang: str,
     **limits: Any,
 ) -> None:
     """Verify a signed statement about BUNDLE (exit 0 when it holds).
@@ -289,10 +306,10 @@ def verify(
             raise InputError(
                 "USAGE", "a bundle signature is verified with --bundle and --trusted-keys only"
             )
-        _verify_submission(envelope, statement, bundle, keys, limits)
+        _verify_submission(envelope, statement, bundle, keys, limits, lang)
     elif kind == RESULT_PREDICATE:
         run = _Run(norm_paths, profile, waivers, waiver_policy, assessments, keys, keys_digest)
-        _verify_result(envelope, statement, bundle, report, rerun, run, limits)
+        _verify_result(envelope, statement, bundle, report, rerun, run, limits, lang)
     else:
         raise InputError(
             "SIGNATURE_INVALID",
@@ -303,7 +320,12 @@ def verify(
 
 
 def _verify_submission(
-    envelope: bytes, statement: Path, bundle: Path, keys: list[Any], limits: dict[str, Any]
+    envelope: bytes,
+    statement: Path,
+    bundle: Path,
+    keys: list[Any],
+    limits: dict[str, Any],
+    lang: str = "en",
 ) -> None:
     from ..evidence.bundle import open_bundle
     from ..evidence.signing import require_signature
@@ -317,11 +339,19 @@ def _verify_submission(
             organisation=opened.manifest["bundle"].get("organisation"),
             detached=(envelope, str(statement)),
         )
-    click.echo(
-        f"signature: {signer['organisation']} ({signer['role']}), key {signer['keyid'][:16]},"
-        f" signed at {signer['signed_at']}"
+    click.echo(_signer_line(signer, lang))
+    click.echo(message("verify.bundle_submission", lang, digest=opened.digest))
+
+
+def _signer_line(signer: dict[str, Any], lang: str) -> str:
+    return message(
+        "verify.signature",
+        lang,
+        organisation=signer["organisation"],
+        role=signer["role"],
+        keyid=signer["keyid"][:16],
+        signed_at=signer["signed_at"],
     )
-    click.echo(f"bundle: {opened.digest} matches (submission by its organisation)")
 
 
 class _Run(NamedTuple):
@@ -344,6 +374,7 @@ def _verify_result(
     rerun: bool,
     run: _Run,
     limits: dict[str, Any],
+    lang: str = "en",
 ) -> None:
     from ..evidence.bundle import open_bundle
     from ..evidence.signing import verify_result
@@ -382,20 +413,16 @@ def _verify_result(
             bundle_organisation=opened.manifest["bundle"].get("organisation"),
         )
         signer = claim.signer
-        click.echo(
-            f"signature: {signer['organisation']} ({signer['role']}),"
-            f" key {signer['keyid'][:16]}, signed at {signer['signed_at']}"
-        )
-        click.echo(f"bundle: {opened.digest} matches")
-        click.echo(
-            f"norm set: {norm_set.digest} matches" + (f" (only {', '.join(only)})" if only else "")
-        )
+        click.echo(_signer_line(signer, lang))
+        click.echo(message("verify.bundle", lang, digest=opened.digest))
+        limited = message("verify.only", lang, norms=", ".join(only)) if only else ""
+        click.echo(message("verify.norm_set", lang, digest=norm_set.digest, only=limited))
         if report_bytes is not None:
-            click.echo(f"report: {claim.report_digest} matches {report}")
+            click.echo(message("verify.report", lang, digest=claim.report_digest, report=report))
         if rerun:
             reproduced = _rerun(opened, norm_set, claim, run, where)
             verify_result(envelope, run.keys, report_bytes=reproduced, where=where)
-            click.echo(f"rerun: report digest {claim.report_digest} reproduced")
+            click.echo(message("verify.rerun", lang, digest=claim.report_digest))
 
 
 def _read_small(path: Path, limit: int = 1 << 20) -> bytes:

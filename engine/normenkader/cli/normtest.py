@@ -7,6 +7,9 @@ from pathlib import Path
 
 import click
 
+from ..messages import text
+from .lang import lang_option
+
 
 @click.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
@@ -16,7 +19,8 @@ import click
     help="Also fail when a norm lacks a case where it holds or one where it does not.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="List every case, not only failures.")
-def test(path: Path | None, coverage: bool, verbose: bool) -> None:
+@lang_option
+def test(path: Path | None, coverage: bool, verbose: bool, lang: str) -> None:
     """Run norm fixture tests (*.test.yaml) under PATH (default: the shipped library)."""
     from ..normtest import run_tests
     from ..resources import norms_dir
@@ -25,15 +29,22 @@ def test(path: Path | None, coverage: bool, verbose: bool) -> None:
     for result in report.results:
         if result.ok and not verbose:
             continue
-        mark = "ok  " if result.ok else "FAIL"
+        mark = text("test.ok" if result.ok else "test.fail", lang)
         click.echo(f"{mark} {result.norm} :: {result.case}  [{result.actual}]")
         if not result.ok:
-            click.echo(f"     {result.file}: expected {result.expected}: {result.detail}")
+            expected = text(
+                "test.expected",
+                lang,
+                file=result.file,
+                expected=result.expected,
+                detail=result.detail,
+            )
+            click.echo(f"     {expected}")
     for problem in report.coverage:
-        click.echo(f"coverage: {problem}")
-    summary = f"{report.passed} passed, {report.failed} failed"
+        click.echo(text("test.coverage", lang, problem=problem))
+    summary = text("test.summary", lang, passed=report.passed, failed=report.failed)
     if report.checked_coverage:
-        summary += f", {len(report.coverage)} coverage problem(s)"
+        summary += text("test.coverage_summary", lang, count=len(report.coverage))
     click.echo(summary)
     if not report.ok:
         sys.exit(1)
