@@ -421,3 +421,70 @@ def test_missing_table_is_named(url: str) -> None:
 def test_redact() -> None:
     assert redact("postgresql://nk:pw@host:5432/db") == "postgresql://nk:***@host:5432/db"
     assert redact("postgresql://nk@host/db") == "postgresql://nk@host/db"
+
+
+def _keygen(folder: Path, name: str, role: str) -> tuple[Path, dict[str, object]]:
+    import yaml
+
+    from conftest import run_cli
+
+    made = run_cli(
+        "keygen",
+        folder / name,
+        "--organisation",
+        "Rekenkamer",
+        "--role",
+        role,
+        "--valid-from",
+        "2026-01-01",
+    )
+    assert made.code == 0, made.stderr
+    lines = [line for line in made.stdout.splitlines() if not line.startswith("#")]
+    return folder / f"{name}.key", dict(yaml.safe_load("\n".join(lines))[0])
+
+
+def test_workspace_on_a_postgres_ledger(url: str, tmp_path: Path) -> None:
+    """``audit.yaml`` names the URL; the workspace writes and reads its ledger there, and a
+    second workspace may not join the same chain."""
+    import yaml
+
+    from conftest import ENGINE_NORMS
+    from normenkader.evidence.keys import load_private_key
+    from normenkader.workspace.workspace import init_workspace, open_workspace
+
+    key_path, entry = _keygen(tmp_path, "sup", "supervisor")
+    keys_file = tmp_path / "trusted.yaml"
+    keys_file.write_text(yaml.safe_dump({"keys": [entry]}), "utf-8")
+    key = load_private_key(key_path)
+    workspace = init_workspace(
+        tmp_path / "ws",
+        "Audit 2026",
+        trusted_keys=keys_file,
+        key=key,
+        profile=None,
+        as_of=date(2026, 11, 29),
+        norms=[ENGINE_NORMS],
+        ledger=url,
+    )
+    workspace.close()
+    assert not (tmp_path / "ws" / "ledger.sqlite").exists()
+    config = yaml.safe_load((tmp_path / "ws" / "audit.yaml").read_text("utf-8"))
+    assert config["ledger"] == url
+    opened = open_workspace(tmp_path / "ws")
+    opened.append("receipt", {"status": "rejected", "source": "x", "code": "USAGE"}, key)
+    entries, problem = ledger.verify(opened.store.rows(), opened.trusted)
+    opened.close()
+    assert problem is None and [e.type for e in entries] == ["init", "receipt"]
+    with pytest.raises(InputError) as refused:
+        init_workspace(
+            tmp_path / "ws2",
+            "Another",
+            trusted_keys=keys_file,
+            key=key,
+            profile=None,
+            as_of=date(2026, 11, 29),
+            norms=[ENGINE_NORMS],
+            ledger=url,
+        )
+    assert refused.value.code == "OUTPUT_EXISTS"
+    assert not (tmp_path / "ws2").exists()

@@ -108,10 +108,13 @@ def _config(path: Path) -> Config:
             isinstance(norms, list) and all(isinstance(p, str) for p in norms)
         ):
             raise ValueError("norm_set.norms must be a list of paths or null")
-        for name in ("trusted_keys", "ledger"):
-            text = value.get(name)
-            if not isinstance(text, str) or "/" in text or text.startswith("."):
-                raise ValueError(f"{name} must be a file name inside the workspace")
+        text = value.get("trusted_keys")
+        if not isinstance(text, str) or "/" in text or text.startswith("."):
+            raise ValueError("trusted_keys must be a file name inside the workspace")
+        from .stores import valid_setting
+
+        if not valid_setting(value.get("ledger")):
+            raise ValueError("ledger must be a file name inside the workspace or postgresql://")
         digest = str(pinned["digest"])
         if not digest.startswith("sha256:") or not _HEX.match(digest[7:]):
             raise ValueError("norm_set.digest must be sha256:<hex>")
@@ -162,9 +165,9 @@ class Workspace:
     @property
     def store(self) -> LedgerStore:
         if self._store is None:
-            from .store_sqlite import SQLiteStore
+            from .stores import open_store
 
-            self._store = SQLiteStore(self.root / self.config.ledger)
+            self._store = open_store(self.root, self.config.ledger)
         return self._store
 
     def close(self) -> None:
@@ -247,14 +250,17 @@ def init_workspace(
     profile: str | None,
     as_of: date,
     norms: list[Path] | None,
+    ledger: str = LEDGER,
 ) -> Workspace:
     """Create the folder, pin the norm set, copy the trusted keys, write the init entry."""
     from ..atomic import write_atomic
     from ..evidence.keys import read_trusted_keys
     from ..inputfile import read_input_file
     from ..norms.compiled import load_norm_set
-    from .store_sqlite import SQLiteStore
+    from .stores import open_store, valid_setting
 
+    if not valid_setting(ledger):
+        raise InputError("USAGE", "--ledger must be a file name or a postgresql:// URL")
     if not _NAME.match(name) or not name.strip():
         raise InputError("USAGE", "--name must be 1 to 200 printable characters")
     root = Path(root)
@@ -276,8 +282,9 @@ def init_workspace(
             norms=[str(p) for p in paths] if paths else None,
             profile=profile,
             as_of=as_of,
+            ledger=ledger,
         )
-        SQLiteStore(root / LEDGER, create=True).close()
+        open_store(root, ledger, create=True).close()
         created = True
         import yaml
 
