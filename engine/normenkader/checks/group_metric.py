@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from ..messages import text as message
 from ..results import CheckResult, Status
 from ..timeutil import parse_date
 from . import PYDANTIC_CONFIG, CheckConfig, CheckConfigError, register
@@ -233,12 +234,12 @@ def _tighten(
     return applied
 
 
-def _fmt(value: Any) -> str:
-    return "n/a" if value is None else f"{value:.3g}"
+def _fmt(value: Any, lang: str = "en") -> str:
+    return message("check.group_metric.not_available", lang) if value is None else f"{value:.3g}"
 
 
 def _summary(report: dict[str, Any], explain: dict[str, str]) -> tuple[str, str]:
-    tally = report["tally"]
+    """The reason in both languages: verdict, tally and the (at most three) worst groups."""
     worst = [
         (g, c)
         for g in report["groupings"]
@@ -246,32 +247,52 @@ def _summary(report: dict[str, Any], explain: dict[str, str]) -> tuple[str, str]
         if c["verdict"] == report["verdict"]
         or (report["verdict"] == "review" and c["verdict"] in ("review", "not_estimable"))
     ][:3]
+    en, nl = (_summary_in(report, worst, explain, lang) for lang in ("en", "nl"))
+    return en, nl
+
+
+def _summary_in(
+    report: dict[str, Any],
+    worst: list[tuple[dict[str, Any], dict[str, Any]]],
+    explain: dict[str, str],
+    lang: str,
+) -> str:
     parts = []
     for grouping, comparison in worst:
         label = ", ".join(f"{k}={v}" for k, v in comparison["group"].items())
         ref = ", ".join(f"{k}={v}" for k, v in (grouping["reference"] or {}).items())
         interval = comparison.get("interval")
-        span = f"[{_fmt(interval[0])}, {_fmt(interval[1])}]" if interval else "n/a"
+        span = (
+            f"[{_fmt(interval[0], lang)}, {_fmt(interval[1], lang)}]"
+            if interval
+            else _fmt(None, lang)
+        )
         extra = f" ({comparison['not_estimable']})" if comparison.get("not_estimable") else ""
         parts.append(
-            f"{comparison['metric']} {label} vs {ref}: {_fmt(comparison.get('value'))} "
-            f"{span} band {comparison['band']}{extra}"
+            message(
+                "check.group_metric.comparison",
+                lang,
+                metric=comparison["metric"],
+                group=label,
+                reference=ref,
+                value=_fmt(comparison.get("value"), lang),
+                interval=span,
+                band=comparison["band"],
+                extra=extra,
+            )
         )
-    counts = ", ".join(f"{k} {v}" for k, v in tally.items() if v)
+    counts = ", ".join(
+        f"{message(f'check.group_metric.tally.{k}', lang)} {v}"
+        for k, v in report["tally"].items()
+        if v
+    )
     detail = "; ".join(parts)
     verdict = report["verdict"]
-    en_head = {
-        "fail": explain.get("en", "disparity outside the accepted band"),
-        "pass": "all groups within the accepted band",
-        "review": "disparity could not be settled from the data",
-    }[verdict]
-    nl_head = {
-        "fail": explain.get("nl", "verschil tussen groepen buiten de geaccepteerde marge"),
-        "pass": "alle groepen binnen de geaccepteerde marge",
-        "review": "verschil tussen groepen niet eenduidig vast te stellen uit de data",
-    }[verdict]
-    tail = f" ({counts})" + (f": {detail}" if detail else "")
-    return en_head + tail, nl_head + tail
+    if verdict == "fail" and lang in explain:  # the norm's own words head a failure
+        head = explain[lang]
+    else:
+        head = message(f"check.group_metric.{verdict}", lang)
+    return head + f" ({counts})" + (f": {detail}" if detail else "")
 
 
 def _result(status: Status, en: str, nl: str, values: dict[str, Any]) -> CheckResult:

@@ -48,6 +48,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from ..messages import texts
 from ..results import CheckResult, Status
 from . import PYDANTIC_CONFIG, CheckConfig, register
 
@@ -647,11 +648,15 @@ class ProtectedTermsCheck:
                 f"rechtvaardiging van onderscheid op een beschermde grond te beoordelen: {listed}",
                 values,
             )
-        extra = f" (legally relevant: {', '.join(passes)})" if passes else ""
+        extra = (
+            texts("check.protected_terms.legally_relevant", features=", ".join(passes))
+            if passes
+            else {"en": "", "nl": ""}
+        )
         return _result(
             Status.PASS,
-            f"no feature touches a protected ground without a route{extra}",
-            f"geen kenmerk raakt een beschermde grond zonder route{extra}",
+            f"no feature touches a protected ground without a route{extra['en']}",
+            f"geen kenmerk raakt een beschermde grond zonder route{extra['nl']}",
             values,
         )
 

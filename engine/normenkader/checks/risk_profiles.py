@@ -37,6 +37,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from ..messages import text as message
+from ..messages import texts
 from ..results import CheckResult, Status
 from . import PYDANTIC_CONFIG, CheckConfig, CheckConfigError, register
 from .protected_terms import Screen, ScreenBudgetExceeded, compile_pattern, load_terms, tokens
@@ -121,7 +123,7 @@ class RiskProfilesCheck:
         suspect = frozenset(ctx.params.get("suspect_grounds") or terms.hard_line)
         share_limit = float(ctx.params.get("decisive_share", 0.5))
         min_chars = int(ctx.params.get("min_justification_chars", 40))
-        fails: list[str] = []
+        fails: list[dict[str, str]] = []
         reviews: list[str] = []
         rows: list[dict[str, Any]] = []
         model_criteria: set[str] = set()
@@ -133,7 +135,7 @@ class RiskProfilesCheck:
             weights = [w for c in criteria if isinstance(w := c.get("weight"), int | float)]
             total = float(sum(weights)) if len(weights) == len(criteria) else 0.0
             if profile.get("targets_single_group") is True:
-                fails.append(f"{pid}: aimed at one nationality or origin")
+                fails.append(texts("check.risk_profiles.single_group", profile=pid))
             suspect_here: list[str] = []
             for criterion in criteria:
                 name = str(criterion.get("name", ""))
@@ -163,12 +165,12 @@ class RiskProfilesCheck:
                     continue
                 label = f"{pid}/{name} ({', '.join(hit)})"
                 if decisive:
-                    fails.append(f"{label}: solely or decisively on a suspect ground")
+                    fails.append(texts("check.risk_profiles.decisive", criterion=label))
                 else:
                     suspect_here.append(label)
             distinction = profile.get("distinction") or {}
             if suspect_here and distinction.get("traceable_to_suspect_ground") is False:
-                fails.append(f"{pid}: recorded as not traceable to a suspect ground, but it is")
+                fails.append(texts("check.risk_profiles.untraceable_claim", profile=pid))
             if suspect_here:
                 justification = profile.get("justification") or {}
                 missing = [
@@ -177,7 +179,7 @@ class RiskProfilesCheck:
                     if len(str(justification.get(step) or "").strip()) < min_chars
                 ]
                 if missing:
-                    fails.extend(f"{s}: no {', '.join(missing)}" for s in suspect_here)
+                    fails.extend(_steps_missing(s, missing) for s in suspect_here)
                 else:
                     reviews.extend(suspect_here)
         if self.config.model_card and features:
@@ -187,7 +189,7 @@ class RiskProfilesCheck:
                 if k not in model_criteria and f.get("indicator") is not False
             )
             if left_out:
-                fails.append(f"model features missing from the model's profile: {left_out}")
+                fails.append(texts("check.risk_profiles.left_out", features=str(left_out)))
         values: dict[str, Any] = {
             "criteria": rows,
             "suspect_grounds": sorted(suspect),
@@ -195,8 +197,9 @@ class RiskProfilesCheck:
             "term_list": {"version": terms.version, "sha256": terms.sha256},
         }
         if fails:
-            values["offending"] = fails
-            return self._fail("; ".join(fails), "; ".join(fails), values)
+            _offending(values, fails)
+            en, nl = ("; ".join(f[lang] for f in fails) for lang in ("en", "nl"))
+            return self._fail(en, nl, values)
         if reviews:
             listed = ", ".join(reviews)
             return _result(
@@ -224,8 +227,8 @@ class RiskProfilesCheck:
     ) -> CheckResult:
         threshold = float(ctx.params.get("proxy_threshold", 0.3))
         min_chars = int(ctx.params.get("min_justification_chars", 40))
-        fails: list[str] = []
-        reviews: list[str] = []
+        fails: list[dict[str, str]] = []
+        reviews: list[dict[str, str]] = []
         rows: list[dict[str, Any]] = []
         for profile in profiles:
             pid = str(profile.get("id", "?"))
@@ -248,32 +251,36 @@ class RiskProfilesCheck:
                 measured = isinstance(value, int | float)
                 if missing:
                     verdict = "fail"
-                    fails.append(f"{label}: no {', '.join(missing)}")
+                    fails.append(_steps_missing(label, missing))
                 elif isinstance(value, int | float) and value <= threshold:
                     verdict = "pass"
                 else:
                     verdict = "review"
-                    why = "association not measured" if not measured else f"association {value}"
-                    reviews.append(f"{label} ({why})")
+                    why = (
+                        texts("check.risk_profiles.unmeasured")
+                        if not measured
+                        else texts("check.risk_profiles.association", value=value)
+                    )
+                    reviews.append({lang: f"{label} ({why[lang]})" for lang in ("en", "nl")})
                 rows.append(
                     {"profile": pid, "criterion": name, "why_proxy": reasons,
                      "association": value if measured else None, "verdict": verdict}
                 )  # fmt: skip
         values: dict[str, Any] = {"proxies": rows, "proxy_threshold": threshold}
         if fails:
-            values["offending"] = fails
-            listed = "; ".join(fails)
+            _offending(values, fails)
+            failed = {lang: "; ".join(f[lang] for f in fails) for lang in ("en", "nl")}
             return self._fail(
-                f"proxy without a recorded justification: {listed}",
-                f"proxy zonder vastgelegde rechtvaardiging: {listed}",
+                f"proxy without a recorded justification: {failed['en']}",
+                f"proxy zonder vastgelegde rechtvaardiging: {failed['nl']}",
                 values,
             )
         if reviews:
-            listed = ", ".join(reviews)
+            weigh = {lang: ", ".join(r[lang] for r in reviews) for lang in ("en", "nl")}
             return _result(
                 Status.REVIEW,
-                f"proxy justification to be weighed: {listed}",
-                f"rechtvaardiging van een proxy te beoordelen: {listed}",
+                f"proxy justification to be weighed: {weigh['en']}",
+                f"rechtvaardiging van een proxy te beoordelen: {weigh['nl']}",
                 values,
             )
         return _result(
@@ -328,6 +335,21 @@ def _content(ctx: NormContext, name: str | None) -> Any:
 
 def _key(name: str) -> str:
     return "_".join(tokens(name))
+
+
+def _steps_missing(criterion: str, steps: list[str]) -> dict[str, str]:
+    """``x: no aim, necessity`` with the steps named in each language."""
+    named = {
+        lang: ", ".join(message(f"check.step.{step}", lang) for step in steps)
+        for lang in ("en", "nl")
+    }
+    return texts("check.risk_profiles.steps_missing", criterion=criterion, steps=named)
+
+
+def _offending(values: dict[str, Any], fails: list[dict[str, str]]) -> None:
+    """The offending items: English in ``offending`` (the data), Dutch in ``offending_nl``."""
+    values["offending"] = [f["en"] for f in fails]
+    values["offending_nl"] = [f["nl"] for f in fails]
 
 
 def _result(status: Status, en: str, nl: str, values: dict[str, Any]) -> CheckResult:

@@ -16,6 +16,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from .checks import CHECKS
 from .cli import CLI
 from .engine import ENGINE
 from .errors import ERRORS
@@ -30,6 +31,7 @@ def _build() -> dict[str, Text]:
     tables: list[dict[str, tuple[str, str]]] = [
         REPORT,
         ENGINE,
+        CHECKS,
         CLI,
         {f"error.{code}": pair for code, pair in ERRORS.items()},
     ]

@@ -173,6 +173,8 @@ REPORT: dict[str, tuple[str, str]] = {
         "rests only on the organisation's own statement",
         "berust alleen op de verklaring van de organisatie",
     ),
+    "report.index": ("Index of findings", "Overzicht van de bevindingen"),
+    "report.offending_values": ("Offending values", "Afwijkende waarden"),
     "report.answer_edge": (
         "A dotted blue arrow runs from a finding to the norm that answers it "
         "(justification, remedy or mitigation); the finding itself stands.",

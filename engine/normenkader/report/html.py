@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
+from .. import messages
 from ..results import LETS_DEPENDANTS_RUN, SEVERITIES, STATUS_ORDER, Finding, Result, Status
 from ..textsafe import visible_block
 from ._shared import (
@@ -173,7 +174,7 @@ def _scalar(value: Any) -> Markup:
 
 #: internal keys of a check's values that are for machines (JSON, ``explain --verbose``):
 #: the CEL expression, and the offending list (shown in words of its own)
-INTERNAL_VALUES = frozenset({"expr", "offending", "term_list"})
+INTERNAL_VALUES = frozenset({"expr", "offending", "offending_nl", "term_list"})
 
 
 def _shown_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -395,14 +396,16 @@ def render(
         "extra": extra,
         "stale_soon": [s.to_notice() for s in extra.stale_soon],
         "words": {
-            "new": {"nl": "NIEUW", "en": "NEW"}[lang],
-            "baseline": {
-                "nl": "bekende bevindingen terzijde gelegd door de baseline",
-                "en": "known findings set aside by the baseline",
-            }[lang],
-            "index": {"nl": "Overzicht van de bevindingen", "en": "Index of findings"}[lang],
-            "offending": {"nl": "Afwijkende waarden", "en": "Offending values"}[lang],
+            "new": messages.text("terminal.new", lang),
+            "baseline": messages.text("terminal.known_set_aside", lang),
+            "index": messages.text("report.index", lang),
+            "offending": messages.text("report.offending_values", lang),
         },
+        "offending_of": lambda values: (
+            values.get("offending_nl")
+            if lang == "nl" and values.get("offending_nl")
+            else values.get("offending")
+        ),
         "humane": lambda text: humane(str(text), lang),
         "plain": lambda item: plain_value(item, lang),
         "shown_values": _shown_values,

@@ -67,6 +67,8 @@ def _detail_lines(finding: Finding, lang: str, words: dict[str, str]) -> list[st
     lines.extend(answer_links(finding, lang))
     for check in finding.checks:
         offending = check.values.get("offending")
+        if lang == "nl" and check.values.get("offending_nl"):
+            offending = check.values["offending_nl"]  # the check's own Dutch for its items
         if check.status in (Status.FAIL, Status.REVIEW) and offending not in (None, [], {}):
             lines.append(f"{words['offending']} ({check.kind}): {_short(value(offending, lang))}")
     for use in finding.evidence:
