@@ -36,6 +36,8 @@ def run_cli(
     """Run the real `normenkader` command line in a fresh interpreter."""
     full_env = dict(os.environ)
     full_env.setdefault("NORMENKADER_NO_CACHE", "")
+    # English unless a test asks otherwise: the machine's locale never changes a result
+    full_env["NORMENKADER_LANG"] = "en"
     if env:
         full_env.update(env)
     completed = subprocess.run(

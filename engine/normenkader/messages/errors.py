@@ -379,6 +379,10 @@ ERRORS: dict[str, tuple[str, str]] = {
         "the ledger cannot be read or is damaged",
         "het logboek is niet te lezen of beschadigd",
     ),
+    "LEDGER_UNAVAILABLE": (
+        "the PostgreSQL ledger cannot be used",
+        "het PostgreSQL-logboek is niet te gebruiken",
+    ),
     "LEDGER_NETWORK_FS": (
         "the ledger lies on a network file system",
         "het logboek staat op een netwerkbestandssysteem",
