@@ -80,19 +80,9 @@ def _day(value: Any, key: str) -> date:
 
 def describe(source: str, lang: str = "en") -> str:
     """Words for where the as-of date came from (terminal and HTML headers)."""
-    words = {
-        "bundle.reference_date": {
-            "en": "the bundle's reference date",
-            "nl": "de peildatum van de bundel",
-        },
-        "bundle.submitted": {
-            "en": "the bundle's submission date",
-            "nl": "de indieningsdatum van de bundel",
-        },
-        "option": {"en": "set with --as-of", "nl": "opgegeven met --as-of"},
-        "today": {"en": "today", "nl": "vandaag"},
-    }
-    return words.get(source, {}).get(lang) or words.get(source, {}).get("en", source)
+    from .messages import CATALOGUE, text
+
+    return text(f"asof.{source}", lang) if f"asof.{source}" in CATALOGUE else source
 
 
 def old_date_notice(day: date, source: str) -> str | None:

@@ -181,6 +181,13 @@ REPORT: dict[str, tuple[str, str]] = {
         "Een gestippelde blauwe pijl loopt van een bevinding naar de norm die haar "
         "beantwoordt (rechtvaardiging, herstel of mitigatie); de bevinding zelf blijft staan.",
     ),
+    "report.baseline": ("Baseline", "Baseline"),
+    "report.known_set_aside": ("known findings set aside", "bekende bevindingen terzijde gelegd"),
+    "report.new_findings": ("new", "nieuw"),
+    "report.stale_soon": (
+        "{id} ({kind}) dated {date} goes stale on {stale_from} (maximum age {max_age})",
+        "{id} ({kind}) van {date} is vanaf {stale_from} te oud (maximale ouderdom {max_age})",
+    ),
     # the terminal view
     "terminal.title": ("normenkader check", "normenkader toets"),
     "terminal.bundle": ("bundle", "bundel"),

@@ -9,63 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..messages import words
+
 if TYPE_CHECKING:
     from .compiled import CompiledNorm, NormSet
 
-_LABELS = {
-    "en": {
-        "severity": "severity",
-        "not_waivable": " (not waivable)",
-        "derived_from": "derived from",
-        "legal_basis": "legal basis",
-        "in_force": "in force",
-        "applies_if": "applies if",
-        "always": "always",
-        "evidence": "evidence",
-        "none": "(none)",
-        "optional": "optional",
-        "params": "parameters",
-        "bands": "bands (accepted range per metric)",
-        "checks": "checks",
-        "reads": "reads",
-        "attested": " [attested]",
-        "review": "needs a supervisor judgement",
-        "requires_direct": "requires (direct)",
-        "requires_all": "requires (all)",
-        "dependants": "dependants (all)",
-        "answers": "answers",
-        "answered_by": "answered by",
-        "file": "file",
-        "expr": "a condition on",
-        "verbose": "details",
-    },
-    "nl": {
-        "severity": "ernst",
-        "not_waivable": " (geen ontheffing mogelijk)",
-        "derived_from": "bronnen",
-        "legal_basis": "wettelijke grondslag",
-        "in_force": "van kracht",
-        "applies_if": "van toepassing als",
-        "always": "altijd",
-        "evidence": "bewijs",
-        "none": "(geen)",
-        "optional": "optioneel",
-        "params": "parameters",
-        "bands": "banden (aanvaard bereik per maat)",
-        "checks": "controles",
-        "reads": "leest",
-        "attested": " [verklaard]",
-        "review": "oordeel toezichthouder nodig",
-        "requires_direct": "vereist (direct)",
-        "requires_all": "vereist (alle)",
-        "dependants": "afhankelijk (alle)",
-        "answers": "beantwoordt",
-        "answered_by": "beantwoord door",
-        "file": "bestand",
-        "expr": "een voorwaarde op",
-        "verbose": "details",
-    },
-}
+#: the words of the text form, from the message catalogue (``explain.*``)
+_LABELS = {lang: words("explain", lang) for lang in ("en", "nl")}
 
 #: check settings shown in words when a check has no explain text
 _SHOWN_SETTINGS = ("metrics", "dataset", "counts", "requirements", "grounds", "evidence")

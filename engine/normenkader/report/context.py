@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from .. import messages
 from ..timeutil import parse_period
 
 if TYPE_CHECKING:
@@ -48,12 +49,14 @@ class StaleSoon:
             "date": self.date,
             "max_age": self.max_age,
             "stale_from": self.stale_from,
-            "message": {
-                "en": f"{self.evidence_id} ({self.kind}) dated {self.date} goes stale on "
-                f"{self.stale_from} (maximum age {self.max_age})",
-                "nl": f"{self.evidence_id} ({self.kind}) van {self.date} is vanaf "
-                f"{self.stale_from} te oud (maximale ouderdom {self.max_age})",
-            },
+            "message": messages.texts(
+                "report.stale_soon",
+                id=self.evidence_id,
+                kind=self.kind,
+                date=self.date,
+                stale_from=self.stale_from,
+                max_age=self.max_age,
+            ),
         }
 
 

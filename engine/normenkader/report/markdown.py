@@ -10,6 +10,7 @@ import html
 import re
 from typing import TYPE_CHECKING
 
+from .. import messages
 from ..results import STATUS_ORDER, Finding, Result, Status
 from ._shared import (
     ATTESTED_PASS_LABEL,
@@ -32,10 +33,13 @@ if TYPE_CHECKING:
 
 PROBLEM = (*FAILING, Status.REVIEW, Status.ERROR)
 BASELINE_WORDS = {
-    "en": ("Baseline", "known findings set aside", "new"),
-    "nl": ("Baseline", "bekende bevindingen terzijde gelegd", "nieuw"),
+    lang: tuple(
+        messages.text(f"report.{key}", lang)
+        for key in ("baseline", "known_set_aside", "new_findings")
+    )
+    for lang in ("en", "nl")
 }
-NEW_MARK = {"en": "**NEW**", "nl": "**NIEUW**"}
+NEW_MARK = {lang: f"**{messages.text('terminal.new', lang)}**" for lang in ("en", "nl")}
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 ICONS = {
