@@ -12,7 +12,7 @@ Each stage returns a ``Finding`` (the norm stops there) or ``None`` (go on).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -546,7 +546,7 @@ def _combine(
     norm: CompiledNorm, results: list[CheckResult]
 ) -> tuple[Status, Reason, dict[str, str]]:
     def joined(status: Status, lang: str) -> str:
-        return "; ".join(r.message.get(lang, "") for r in results if r.status is status)
+        return _sentences(r.message.get(lang, "") for r in results if r.status is status)
 
     for status, reason in (
         (Status.ERROR, Reason.CHECK_ERROR),
@@ -571,6 +571,17 @@ def _combine(
             messages.texts("engine.review_required", prompt=prompt),
         )
     return (Status.PASS, Reason.ALL_CHECKS_HOLD, messages.texts("engine.all_checks_hold"))
+
+
+def _sentences(parts: Iterable[str]) -> str:
+    """Reasons one after another: a full sentence is followed by a space, a phrase by "; "
+    (never ``period.; The next``)."""
+    out = ""
+    for part in parts:
+        if out:
+            out += " " if out.endswith((".", "?", "!")) else "; "
+        out += part
+    return out
 
 
 def _check_error_reason(errors: list[CheckResult]) -> Reason:
