@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from ..budget import BudgetExceeded
 from ..celsyntax import CelParseError, parse
 from ..expressions import CelSyntaxError, EvaluationError, Expression
+from ..messages import texts
 from ..results import CheckResult, Status
 from . import PYDANTIC_CONFIG, CheckConfig, CheckConfigError, register
 
@@ -65,21 +66,18 @@ class ExprCheck:
             return CheckResult(
                 "expr",
                 Status.ERROR,
-                {"en": f"expression raised: {exc}", "nl": f"expressie gaf een fout: {exc}"},
+                texts("check.expr.raised", error=str(exc)),
                 {"expr": self.config.expr},
             )
         if value is True:
             return CheckResult(
-                "expr", Status.PASS, {"en": "holds", "nl": "voldoet"}, {"expr": self.config.expr}
+                "expr", Status.PASS, texts("check.holds"), {"expr": self.config.expr}
             )
         if value is not False:
             return CheckResult(
                 "expr",
                 Status.ERROR,
-                {
-                    "en": f"expression gave {type(value).__name__}, not a boolean",
-                    "nl": f"expressie gaf {type(value).__name__}, geen boolean",
-                },
+                texts("check.expr.not_boolean", type=type(value).__name__),
                 {"expr": self.config.expr},
             )
         values: dict[str, Any] = {"expr": self.config.expr}
@@ -90,10 +88,8 @@ class ExprCheck:
                 raise
             except EvaluationError as exc:
                 values["offending_error"] = str(exc)
-        message = {
-            "en": explain.get("en", "the condition does not hold"),
-            "nl": explain.get("nl", "de voorwaarde is niet vervuld"),
-        }
+        default = texts("check.expr.fail")
+        message = {lang: explain.get(lang, default[lang]) for lang in ("en", "nl")}
         return CheckResult("expr", Status.FAIL, message, values)
 
 

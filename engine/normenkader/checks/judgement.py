@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
+from ..messages import texts
 from ..results import CheckResult, Status
 from . import PYDANTIC_CONFIG, CheckConfig, register
 
@@ -41,8 +42,8 @@ class JudgementCheck:
         return CheckResult(
             "judgement",
             Status.REVIEW,
-            {
-                "en": f"judgement required: {question.get('en', '')}",
-                "nl": f"oordeel nodig: {question.get('nl', '')}",
-            },
+            texts(
+                "check.judgement.required",
+                question={lang: question.get(lang, "") for lang in ("en", "nl")},
+            ),
         )

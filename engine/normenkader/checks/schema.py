@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..evidence.schemas import compile_schema, schema_errors
+from ..messages import texts
 from ..results import CheckResult, Status
 from . import PYDANTIC_CONFIG, CheckConfig, CheckConfigError, register
 
@@ -57,18 +58,16 @@ class SchemaCheck:
             return CheckResult(
                 "schema",
                 Status.FAIL,
-                {"en": "evidence absent", "nl": "bewijs ontbreekt"},
+                texts("check.evidence_absent"),
             )
         errors = schema_errors(self.validator, item.content, limit=10)
         if not errors:
-            return CheckResult("schema", Status.PASS, {"en": "holds", "nl": "voldoet"})
+            return CheckResult("schema", Status.PASS, texts("check.holds"))
         explain = self.config.explain or {}
+        default = texts("check.schema.fail")
         return CheckResult(
             "schema",
             Status.FAIL,
-            {
-                "en": explain.get("en", "evidence does not meet the norm's schema"),
-                "nl": explain.get("nl", "bewijs voldoet niet aan het schema van de norm"),
-            },
+            {lang: explain.get(lang, default[lang]) for lang in ("en", "nl")},
             {"violations": errors, "evidence": item.id},
         )

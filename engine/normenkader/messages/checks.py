@@ -4,6 +4,23 @@ a reason is built from. Keys ``check.<kind>.<text>``; values (en, nl)."""
 from __future__ import annotations
 
 CHECKS: dict[str, tuple[str, str]] = {
+    # shared by several kinds
+    "check.holds": ("holds", "voldoet"),
+    "check.evidence_absent": ("evidence absent", "bewijs ontbreekt"),
+    # expr
+    "check.expr.raised": ("expression raised: {error}", "expressie gaf een fout: {error}"),
+    "check.expr.not_boolean": (
+        "expression gave {type}, not a boolean",
+        "expressie gaf {type}, geen boolean",
+    ),
+    "check.expr.fail": ("the condition does not hold", "de voorwaarde is niet vervuld"),
+    # schema
+    "check.schema.fail": (
+        "evidence does not meet the norm's schema",
+        "bewijs voldoet niet aan het schema van de norm",
+    ),
+    # judgement
+    "check.judgement.required": ("judgement required: {question}", "oordeel nodig: {question}"),
     # group_metric
     "check.group_metric.fail": (
         "disparity outside the accepted band",

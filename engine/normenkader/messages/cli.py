@@ -15,12 +15,6 @@ CLI: dict[str, tuple[str, str]] = {
         "anders en).",
     ),
     "cli.unsigned": ("unsigned", "niet ondertekend"),
-    # check
-    "check.summary": (
-        "{line} -> {path}",
-        "{line} -> {path}",
-    ),
-    "check.scanning": ("scanning decision data", "beslisdata doorzoeken"),
     # diff
     "diff.other_system": (
         "warning: OLD and NEW are results of other systems ({fields} differ)",
@@ -36,10 +30,6 @@ CLI: dict[str, tuple[str, str]] = {
     "diff.old": ("old", "oud"),
     "diff.new": ("new", "nieuw"),
     "diff.as_of": ("as of", "peildatum"),
-    "diff.other_bundle": (
-        "warning: OLD and NEW are results of different bundles",
-        "waarschuwing: OUD en NIEUW zijn uitslagen van verschillende bundels",
-    ),
     # waivers lint / sign, assess
     "waivers.summary": (
         "{file}: {errors} errors, {warnings} warnings",
