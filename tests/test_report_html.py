@@ -109,8 +109,9 @@ def test_content_of_the_report() -> None:
         "Root cause",
     ):
         assert expected in text, expected
-    # nested metric records become one table with dotted columns and value [interval]
-    assert "<th>rates.fnr</th>" in page
+    # nested metric records become one table with dotted columns (a break opportunity after
+    # each dot, for print) and value [interval]
+    assert "<th>rates.<wbr>fnr</th>" in page
     assert "<td>0.4 [0.3, 0.5]</td>" in page
     assert "<td>g=A</td>" in page
     # the blocked subtree leads to its root cause: thick red edges, outlined root

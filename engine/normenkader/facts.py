@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .evidence.bundle import Bundle, EvidenceItem
 
 FORMAT = "normenkader-fact-checks/1"
+RULES_CACHE_FORMAT = "normenkader-cache-factchecks/1"
 #: At most this many values of a list read from evidence are reported.
 MAX_READ_ITEMS = 20
 _RULE_KEYS = {"id", "fact", "evidence", "when", "implies", "at", "read", "because", "source"}
@@ -168,10 +169,28 @@ def load_rules(path: Path | None = None) -> Rules:
     known = _LOADED.get(digest)
     if known is not None:
         return known
-    from .yamlio import loads_yaml  # 2.5 ms for the shipped file: not worth a cache family
-
-    rules = parse_rules(loads_yaml(data, str(path)).value, str(path), digest)
+    rules = _rules_from_bytes(data, str(path), digest)
     _LOADED[digest] = rules
+    return rules
+
+
+def _rules_from_bytes(data: bytes, where: str, digest: str) -> Rules:
+    """Parse the rule file; its parsed value is cached under the file's bytes (and the
+    engine fingerprint), so a warm run does not import the YAML parser for it."""
+    from . import cache
+
+    key = cache.make_key(RULES_CACHE_FORMAT, [data])
+    raw = cache.read("factchecks", RULES_CACHE_FORMAT, key)
+    if isinstance(raw, dict):
+        try:
+            return parse_rules(raw, where, digest)
+        except InputError:
+            pass  # a cached value that no longer parses is a miss
+    from .yamlio import loads_yaml
+
+    raw = loads_yaml(data, where).value
+    rules = parse_rules(raw, where, digest)
+    cache.write("factchecks", RULES_CACHE_FORMAT, key, raw)
     return rules
 
 

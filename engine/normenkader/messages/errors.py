@@ -383,6 +383,18 @@ ERRORS: dict[str, tuple[str, str]] = {
         "the PostgreSQL ledger cannot be used",
         "het PostgreSQL-logboek is niet te gebruiken",
     ),
+    "AUDIT_CONFIG_INVALID": (
+        "the audit workspace settings are invalid",
+        "de instellingen van de toetsingswerkmap zijn ongeldig",
+    ),
+    "LEDGER_CONTENT_CHANGED": (
+        "a file the ledger records is missing or changed",
+        "een bestand dat het logboek vastlegt ontbreekt of is gewijzigd",
+    ),
+    "XLSX_UNAVAILABLE": (
+        "the spreadsheet export needs openpyxl",
+        "de spreadsheet-export heeft openpyxl nodig",
+    ),
     "LEDGER_NETWORK_FS": (
         "the ledger lies on a network file system",
         "het logboek staat op een netwerkbestandssysteem",
