@@ -14,7 +14,8 @@ id: NK.TST.01
 title: {nl: Er is een stopprocedure, en: There is a stop procedure}
 description: {nl: Testnorm voor de runner., en: Test norm for the runner.}
 severity: major
-derived_from: [{catalogue: algoritmekader, id: "urn:nl:ak:mtr:owk-02", version: v2.5.1, strength: full}]
+derived_from:
+  - {catalogue: algoritmekader, id: "urn:nl:ak:mtr:owk-02", version: v2.5.1, strength: full}
 applies_if: profile.processes_personal_data
 evidence:
   stop: {kind: stop-procedure}

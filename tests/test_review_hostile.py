@@ -18,7 +18,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import AS_OF, EXAMPLES, run_cli
 
 

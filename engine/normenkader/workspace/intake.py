@@ -81,15 +81,16 @@ def add_one(
     try:
         facts, temporary = _seal(workspace, source, limits)
     except InputError as exc:
-        body = {
+        rejected = {
             "status": "rejected",
             "source": name,
             "code": exc.code,
             "message": exc.line()[:500],
         }
-        entry = workspace.append("receipt", body, key)
-        return Outcome(name, "rejected", code=exc.code, message=exc.line(),
-                       seq=entry.seq if entry else None)
+        entry = workspace.append("receipt", rejected, key)
+        return Outcome(
+            name, "rejected", code=exc.code, message=exc.line(), seq=entry.seq if entry else None
+        )
     digest = facts["digest"]
 
     def already(entries: list[Entry]) -> bool:
@@ -110,7 +111,7 @@ def add_one(
     finally:
         with contextlib.suppress(OSError):
             temporary.unlink()
-    body = {
+    body: dict[str, Any] = {
         "status": "accepted",
         "source": name,
         "bundle": facts,

@@ -166,33 +166,41 @@ def check_row(
 
     if row.seq != expected_seq:
         what = "removed" if row.seq > expected_seq else "duplicated or reordered"
-        return None, _fail(expected_seq, "entry_missing", f"entry {expected_seq} is {what}"
-                           f" (the next stored row is {row.seq})")
+        return None, _fail(
+            expected_seq,
+            "entry_missing",
+            f"entry {expected_seq} is {what} (the next stored row is {row.seq})",
+        )
     try:
         value = json.loads(row.entry.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return None, _fail(row.seq, "entry_unreadable", "the entry is not JSON")
     if not isinstance(value, dict) or canonical(value) != row.entry:
         return None, _fail(row.seq, "entry_not_canonical", "the entry is not canonical JSON")
-    if set(value) != {"format", "seq", "prev", "type", "at", "actor", "body"} or value[
-        "format"
-    ] != FORMAT:
+    if (
+        set(value) != {"format", "seq", "prev", "type", "at", "actor", "body"}
+        or value["format"] != FORMAT
+    ):
         return None, _fail(row.seq, "entry_invalid", f"not a {FORMAT} entry")
     if value["seq"] != row.seq:
-        return None, _fail(row.seq, "entry_reordered",
-                           f"the entry says it is number {value['seq']}")
+        return None, _fail(
+            row.seq, "entry_reordered", f"the entry says it is number {value['seq']}"
+        )
     if value["prev"] != prev:
-        return None, _fail(row.seq, "chain_broken",
-                           "the entry does not follow the previous one (changed, removed or "
-                           "reordered before it)")
+        return None, _fail(
+            row.seq,
+            "chain_broken",
+            "the entry does not follow the previous one (changed, removed or reordered before it)",
+        )
     if entry_hash(prev, row.entry) != row.hash:
         return None, _fail(row.seq, "hash_mismatch", "the stored hash is not the entry's hash")
     if value["actor"] != row.keyid:
         return None, _fail(row.seq, "signer_mismatch", "the row's key is not the entry's actor")
     key = by_id.get(row.keyid)
     if key is None:
-        return None, _fail(row.seq, "signer_untrusted",
-                           f"key {row.keyid[:16]} is not in the trusted keys")
+        return None, _fail(
+            row.seq, "signer_untrusted", f"key {row.keyid[:16]} is not in the trusted keys"
+        )
     try:
         signature = base64.b64decode(row.sig, validate=True)
         key.public.verify(signature, signed_message(row.hash))
@@ -202,9 +210,12 @@ def check_row(
     if role is None:
         return None, _fail(row.seq, "entry_invalid", f"unknown entry type {value['type']!r}")
     if not key.has_role(role):
-        return None, _fail(row.seq, "role_missing",
-                           f"a {value['type']} entry needs a key with the role {role}; "
-                           f"key {row.keyid[:16]} has {key.role}")
+        return None, _fail(
+            row.seq,
+            "role_missing",
+            f"a {value['type']} entry needs a key with the role {role}; "
+            f"key {row.keyid[:16]} has {key.role}",
+        )
     try:
         moment = parse_signed_at(value["at"], None)
     except InputError:
@@ -253,8 +264,9 @@ def read(store: LedgerStore) -> list[Entry]:
         try:
             value = json.loads(row.entry.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
-            raise InputError("LEDGER_INVALID", f"entry {row.seq} is not JSON "
-                             "(run 'audit ledger verify')") from None
+            raise InputError(
+                "LEDGER_INVALID", f"entry {row.seq} is not JSON (run 'audit ledger verify')"
+            ) from None
         if not isinstance(value, dict) or "type" not in value:
             raise InputError("LEDGER_INVALID", f"entry {row.seq} is not a ledger entry")
         entries.append(Entry(row, value))

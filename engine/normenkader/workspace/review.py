@@ -70,22 +70,24 @@ def review_queue(workspace: Workspace) -> list[dict[str, Any]]:
                 continue
             norm = norm_set.norms.get(finding["norm_id"])
             prompt = (norm.review_prompt if norm is not None else None) or finding["message"]
-            queue.append({
-                "bundle": bundle["id"],
-                "digest": bundle["digest"],
-                "organisation": bundle.get("organisation"),
-                "norm": finding["norm_id"],
-                "title": finding["title"],
-                "severity": finding["severity"],
-                "reason": finding["reason"],
-                "prompt": prompt,
-                "message": finding["message"],
-                "evidence": [
-                    {"id": use["id"], "sha256": "sha256:" + plain_digest(use["sha256"])}
-                    for use in finding["evidence"]
-                    if use.get("id") and use.get("sha256")
-                ],
-            })
+            queue.append(
+                {
+                    "bundle": bundle["id"],
+                    "digest": bundle["digest"],
+                    "organisation": bundle.get("organisation"),
+                    "norm": finding["norm_id"],
+                    "title": finding["title"],
+                    "severity": finding["severity"],
+                    "reason": finding["reason"],
+                    "prompt": prompt,
+                    "message": finding["message"],
+                    "evidence": [
+                        {"id": use["id"], "sha256": "sha256:" + plain_digest(use["sha256"])}
+                        for use in finding["evidence"]
+                        if use.get("id") and use.get("sha256")
+                    ],
+                }
+            )
     return sorted(queue, key=lambda q: (q["bundle"], q["digest"], q["norm"]))
 
 
@@ -94,7 +96,8 @@ def find_bundle(workspace: Workspace, ref: str) -> Entry:
     received = workspace.received()
     hexpart = ref.removeprefix("sha256:").lower()
     by_digest = [
-        e for e in received
+        e
+        for e in received
         if len(hexpart) >= 12 and str(e.body["bundle"]["digest"])[7:].startswith(hexpart)
     ]
     by_id = [e for e in received if e.body["bundle"]["id"] == ref]

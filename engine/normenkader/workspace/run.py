@@ -80,7 +80,9 @@ def evaluate_sealed(path: str) -> tuple[str, str | None, str | None]:
         with private_workdir() as staging:
             opened = open_bundle(Path(path), None, staging)
             options = evaluation_options(
-                state.norm_set, state.as_of, assessments=state.judgements,
+                state.norm_set,
+                state.as_of,
+                assessments=state.judgements,
                 trusted_keys=state.trusted,
             )
             options.trusted_keys = tuple(state.trusted)
@@ -131,23 +133,21 @@ def run_all(workspace: Workspace, key: Ed25519PrivateKey, jobs: int | None = Non
 
     global _STATE
     entries = workspace.entries()
-    received = [
-        e for e in workspace.received() if e.body["bundle"]["digest"]
-    ]
+    received = [e for e in workspace.received() if e.body["bundle"]["digest"]]
     judgements = judgements_file(workspace, entries)
     inputs = run_inputs(workspace, judgements)
     digests = [str(e.body["bundle"]["digest"]) for e in received]
     runs = [e for e in entries if e.type == "run"]
     if runs and runs[-1].body.get("inputs") == inputs and runs[-1].body.get("bundles") == digests:
-        return RunOutcome(None, list(runs[-1].body.get("results", [])),
-                          list(runs[-1].body.get("errors", [])))
+        return RunOutcome(
+            None, list(runs[-1].body.get("results", [])), list(runs[-1].body.get("errors", []))
+        )
     norm_set = workspace.norm_set()
     from ..evidence.keys import load_trusted_keys
 
     keys_path = workspace.root / workspace.config.trusted_keys
     judgement_path = workspace.judgements / f"{judgements[7:]}.json" if judgements else None
-    _STATE = _State(norm_set, workspace.config.as_of, judgement_path,
-                    load_trusted_keys(keys_path))
+    _STATE = _State(norm_set, workspace.config.as_of, judgement_path, load_trusted_keys(keys_path))
     paths = [str(workspace.bundle_path(d)) for d in digests]
     by_path = dict(zip(paths, received, strict=True))
     workers = max(1, min(jobs or os.cpu_count() or 1, len(paths) or 1))
@@ -159,9 +159,14 @@ def run_all(workspace: Workspace, key: Ed25519PrivateKey, jobs: int | None = Non
         with ProcessPoolExecutor(
             max_workers=workers,
             initializer=_init_worker,
-            initargs=(config.norms, config.profile, config.norm_set_digest,
-                      config.as_of.isoformat(),
-                      str(judgement_path) if judgement_path else None, str(keys_path)),
+            initargs=(
+                config.norms,
+                config.profile,
+                config.norm_set_digest,
+                config.as_of.isoformat(),
+                str(judgement_path) if judgement_path else None,
+                str(keys_path),
+            ),
         ) as pool:
             outputs = list(pool.map(evaluate_sealed, paths, chunksize=1))
     results, errors = [], []
@@ -173,12 +178,14 @@ def run_all(workspace: Workspace, key: Ed25519PrivateKey, jobs: int | None = Non
             continue
         data = text.encode("utf-8")
         summary = json.loads(data)["summary"]["by_status"]
-        results.append({
-            "bundle": bundle["digest"],
-            "id": bundle["id"],
-            "result": store_bytes(workspace.results, data, ".json"),
-            "by_status": summary,
-        })
+        results.append(
+            {
+                "bundle": bundle["digest"],
+                "id": bundle["id"],
+                "result": store_bytes(workspace.results, data, ".json"),
+                "by_status": summary,
+            }
+        )
     body = {"inputs": inputs, "bundles": digests, "results": results, "errors": errors}
     entry = workspace.append("run", body, key)
     return RunOutcome(entry, results, errors)

@@ -32,8 +32,26 @@ BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: DELETE refused'); END;
 
 #: File-system types on which SQLite's locks cannot be trusted (``/proc/mounts`` names).
 NETWORK_FS = frozenset(
-    {"nfs", "nfs4", "cifs", "smb", "smb2", "smb3", "smbfs", "9p", "afs", "ceph", "glusterfs",
-     "lustre", "gpfs", "ncpfs", "coda", "sshfs", "davfs", "virtiofs"}
+    {
+        "nfs",
+        "nfs4",
+        "cifs",
+        "smb",
+        "smb2",
+        "smb3",
+        "smbfs",
+        "9p",
+        "afs",
+        "ceph",
+        "glusterfs",
+        "lustre",
+        "gpfs",
+        "ncpfs",
+        "coda",
+        "sshfs",
+        "davfs",
+        "virtiofs",
+    }
 )
 BUSY_TIMEOUT_MS = 60_000
 
@@ -41,7 +59,9 @@ BUSY_TIMEOUT_MS = 60_000
 def _unescape(field: str) -> str:
     """``/proc/mounts`` escapes space, tab, newline and backslash as octal."""
     return (
-        field.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n")
+        field.replace("\\040", " ")
+        .replace("\\011", "\t")
+        .replace("\\012", "\n")
         .replace("\\134", "\\")
     )
 
@@ -71,7 +91,7 @@ def network_problem(fstype: str | None) -> str | None:
     """Why a SQLite ledger may not live on ``fstype`` (None: it may)."""
     if fstype is None:
         return None
-    if fstype in NETWORK_FS or fstype.startswith("fuse") and fstype not in {"fuseblk"}:
+    if fstype in NETWORK_FS or (fstype.startswith("fuse") and fstype not in {"fuseblk"}):
         return (
             f"the folder is on a {fstype} file system, where SQLite's file locks are "
             "unreliable (two writers can corrupt the ledger); keep the workspace on a local "
@@ -101,7 +121,9 @@ class SQLiteStore:
             if create:
                 self._db.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
-            raise InputError("LEDGER_INVALID", f"not a readable ledger ({exc})", str(path)) from None
+            raise InputError(
+                "LEDGER_INVALID", f"not a readable ledger ({exc})", str(path)
+            ) from None
         self.path = path
 
     def append(self, build: Callable[[int, str], Row | None]) -> Row | None:
@@ -136,7 +158,9 @@ class SQLiteStore:
                 data = entry if isinstance(entry, bytes) else str(entry).encode("utf-8")
                 yield Row(int(seq), str(digest), data, str(keyid), str(sig))
         except sqlite3.DatabaseError as exc:
-            raise InputError("LEDGER_INVALID", f"cannot read the ledger ({exc})", str(self.path)) from None
+            raise InputError(
+                "LEDGER_INVALID", f"cannot read the ledger ({exc})", str(self.path)
+            ) from None
 
     def head(self) -> Row | None:
         found = self._db.execute(

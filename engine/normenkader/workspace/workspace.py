@@ -84,8 +84,11 @@ class Config:
         return {
             "format": FORMAT,
             "name": self.name,
-            "norm_set": {"digest": self.norm_set_digest, "norms": self.norms,
-                         "profile": self.profile},
+            "norm_set": {
+                "digest": self.norm_set_digest,
+                "norms": self.norms,
+                "profile": self.profile,
+            },
             "as_of": self.as_of.isoformat(),
             "trusted_keys": self.trusted_keys,
             "ledger": self.ledger,
@@ -181,8 +184,9 @@ class Workspace:
 
         return read(self.store)
 
-    def append(self, kind: str, body: dict[str, Any], key: Ed25519PrivateKey,
-               unless: Any = None) -> Entry | None:
+    def append(
+        self, kind: str, body: dict[str, Any], key: Ed25519PrivateKey, unless: Any = None
+    ) -> Entry | None:
         from .ledger import append
 
         return append(self.store, kind, body, key, self.trusted, unless=unless)
