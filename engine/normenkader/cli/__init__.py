@@ -41,6 +41,7 @@ COMMANDS: dict[str, str] = {
     "diff": "audit:diff",
     "waivers": "audit:waivers",
     "assess": "audit:assess",
+    "audit": "workspace:audit",
 }
 
 

@@ -387,6 +387,10 @@ ERRORS: dict[str, tuple[str, str]] = {
         "the audit workspace settings are invalid",
         "de instellingen van de toetsingswerkmap zijn ongeldig",
     ),
+    "LEDGER_BROKEN": (
+        "the ledger is not intact",
+        "het logboek is niet intact",
+    ),
     "LEDGER_CONTENT_CHANGED": (
         "a file the ledger records is missing or changed",
         "een bestand dat het logboek vastlegt ontbreekt of is gewijzigd",

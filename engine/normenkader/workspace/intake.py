@@ -45,12 +45,33 @@ def _source_name(source: Path) -> str:
     return visible(source.name or str(source))[:200]
 
 
+#: a file in tmp/ this much older than now is left by a killed intake (no add takes as long)
+STALE_SECONDS = 6 * 3600
+
+
+def sweep_stale(folder: Path, now: float | None = None) -> int:
+    """Remove what killed intakes left in ``tmp/`` (files older than STALE_SECONDS)."""
+    import time
+
+    cutoff = (now if now is not None else time.time()) - STALE_SECONDS
+    removed = 0
+    with contextlib.suppress(OSError):
+        for path in folder.iterdir():
+            with contextlib.suppress(OSError):
+                info = path.lstat()
+                if not path.is_dir() and info.st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+    return removed
+
+
 def _seal(workspace: Workspace, source: Path, limits: Limits | None) -> tuple[Any, Path]:
     from ..evidence.bundle import open_bundle
     from ..evidence.seal import seal_bundle
     from ..workdir import private_workdir
 
     workspace.tmp.mkdir(exist_ok=True)
+    sweep_stale(workspace.tmp)
     temporary = workspace.tmp / f"{uuid.uuid4().hex}.zip"
     with private_workdir() as staging:
         sealed = seal_bundle(source, temporary, limits, staging)

@@ -84,6 +84,26 @@ class Entry:
         return body if isinstance(body, dict) else {}
 
 
+def signer_for(kind: str, key: Ed25519PrivateKey, trusted: list[TrustedKey]) -> TrustedKey:
+    """The trusted key of ``key``, when it holds the role an entry of ``kind`` needs."""
+    from ..evidence.keys import key_id
+
+    keyid = key_id(key.public_key())
+    role = ROLES[kind]
+    signer = next((k for k in trusted if k.key_id == keyid), None)
+    if signer is None:
+        raise InputError(
+            "SIGNATURE_UNTRUSTED", f"key {keyid[:16]} is not in the workspace's trusted keys"
+        )
+    if not signer.has_role(role):
+        raise InputError(
+            "ROLE_NOT_ALLOWED",
+            f"a {kind} entry is signed by a key with the role {role}; key {keyid[:16]} has "
+            f"{signer.role}",
+        )
+    return signer
+
+
 def append(
     store: LedgerStore,
     kind: str,
@@ -100,18 +120,7 @@ def append(
     from ..evidence.keys import key_id, parse_signed_at
 
     keyid = key_id(key.public_key())
-    role = ROLES[kind]
-    signer = next((k for k in trusted if k.key_id == keyid), None)
-    if signer is None:
-        raise InputError(
-            "SIGNATURE_UNTRUSTED", f"key {keyid[:16]} is not in the workspace's trusted keys"
-        )
-    if not signer.has_role(role):
-        raise InputError(
-            "ROLE_NOT_ALLOWED",
-            f"a {kind} entry is signed by a key with the role {role}; key {keyid[:16]} has "
-            f"{signer.role}",
-        )
+    signer = signer_for(kind, key, trusted)
     moment = at or now_text()
     problem = signer.validity_problem(parse_signed_at(moment, "ledger"), None)
     if problem is not None:

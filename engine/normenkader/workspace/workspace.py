@@ -273,9 +273,12 @@ def init_workspace(
     paths = [p.resolve() for p in norms] if norms else None
     norm_set = load_norm_set(paths, profile)
     keys_bytes = read_input_file(trusted_keys, "TRUSTED_KEYS_INVALID", 1 << 20)
-    read_trusted_keys(trusted_keys)  # valid before anything is written
+    trusted, _ = read_trusted_keys(trusted_keys)  # valid before anything is written
+    from .ledger import signer_for
+
+    signer_for("init", key, trusted)  # and the key may create the audit
+    existed = root.exists()
     root.mkdir(parents=True, exist_ok=True)
-    created = False
     try:
         for folder in ("bundles", "results", "judgements", "tmp"):
             (root / folder).mkdir()
@@ -289,7 +292,6 @@ def init_workspace(
             ledger=ledger,
         )
         open_store(root, ledger, create=True).close()
-        created = True
         import yaml
 
         text = yaml.safe_dump(config.to_dict(), sort_keys=False, allow_unicode=True)
@@ -298,8 +300,16 @@ def init_workspace(
         workspace.append("init", init_body(workspace), key)
         return workspace
     except NormenkaderError:
-        if not created or not (root / CONFIG).exists():
+        # nothing of a workspace without its init entry is left behind (an empty folder
+        # that was given stays, empty)
+        if not existed:
             shutil.rmtree(root, ignore_errors=True)
+        else:
+            for child in root.iterdir():
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
         raise
 
 
