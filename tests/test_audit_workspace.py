@@ -42,12 +42,12 @@ class Keys:
 def make_keys(folder: Path) -> Keys:
     folder.mkdir(parents=True, exist_ok=True)
     entries = []
-    for role in ("supervisor", "assessor", "waiver-approver"):
+    for role in ("supervisor", "assessor", "waiver-approver", "waiver-author"):
         made = run_cli(
             "keygen",
             folder / role,
             "--organisation",
-            "Algemene Rekenkamer",
+            "Gemeente Voorbeeldstad" if role == "waiver-author" else "Algemene Rekenkamer",
             "--person",
             f"Person {role}",
             "--role",
@@ -160,6 +160,34 @@ def test_status_lists_every_bundle_as_check_sees_it(examples_workspace: Path) ->
     assert disc["meet_every_blocker"] == len(disc["meeting"]) < 4
 
 
+def test_a_result_is_reproduced_byte_for_byte_by_check(examples_workspace: Path) -> None:
+    """The run's recorded inputs are all a verdict depends on: `check` of the sealed bundle
+    with them gives the very bytes the ledger names."""
+    import hashlib
+
+    con = sqlite3.connect(examples_workspace / "ledger.sqlite")
+    entries = [json.loads(r[0]) for r in con.execute("SELECT entry FROM ledger_entries")]
+    con.close()
+    run = [e for e in entries if e["type"] == "run"][-1]["body"]
+    assert run["inputs"]["judgements"] and run["inputs"]["engine_fingerprint"]
+    for item in run["results"]:
+        again = run_cli(
+            "check",
+            examples_workspace / "bundles" / f"{item['bundle'][7:]}.zip",
+            "--as-of",
+            run["inputs"]["as_of"],
+            "--assessments",
+            examples_workspace / "judgements" / f"{run['inputs']['judgements'][7:]}.json",
+            "--trusted-keys",
+            examples_workspace / "trusted-keys.yaml",
+            "--format",
+            "json",
+        )
+        assert again.code in (0, 1), again.stderr
+        digest = "sha256:" + hashlib.sha256(again.stdout.encode("utf-8")).hexdigest()
+        assert digest == item["result"], item["id"]
+
+
 def test_terminal_csv_xlsx_views(examples_workspace: Path, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
@@ -256,6 +284,52 @@ def test_report_in_both_languages_in_a_real_browser(
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert console_messages(dom.stderr) == []
     assert "voldoen aan elke blocker" in dom.stdout and 'href="#b-' in dom.stdout
+
+
+def test_signed_waivers_enter_through_the_ledger(copy: Path, keys: Keys, tmp_path: Path) -> None:
+    waivers = tmp_path / "waivers.yaml"
+    bias = "gm9999-ex-selectie-bias-2026-001"
+    waivers.write_text(
+        yaml.safe_dump(
+            {
+                "version": 1,
+                "waivers": [
+                    {
+                        "id": "W-1",
+                        "norm": "NK.DISC.06",
+                        "scope": {"bundle": bias},
+                        "justification": "Retraining with new features is planned for Q1 2027.",
+                        "author": "J. de Vries",
+                        "approver": "M. Bakker",
+                        "issued": "2026-11-01",
+                        "expires": "2027-03-01",
+                    }
+                ],
+            }
+        ),
+        "utf-8",
+    )
+    unsigned = audit("waive", copy, waivers, "--key", keys.key("waiver-approver"))
+    assert unsigned.code == 3 and unsigned.stderr.startswith("error WAIVER_INVALID")
+    for signer in ("waiver-author", "waiver-approver"):
+        signed = run_cli(
+            "waivers", "sign", waivers, "--key", keys.key(signer), "--trusted-keys", keys.trusted
+        )
+        assert signed.code == 0, signed.stderr
+    by_supervisor = audit("waive", copy, waivers, "--key", keys.key("supervisor"))
+    assert by_supervisor.code == 3 and "error ROLE_NOT_ALLOWED" in by_supervisor.stderr
+    recorded = audit("waive", copy, waivers, "--key", keys.key("waiver-approver"))
+    assert recorded.code == 0 and recorded.stdout.startswith("waiver #"), recorded.stderr
+    again = audit("waive", copy, waivers, "--key", keys.key("waiver-approver"))
+    assert again.code == 0 and again.stdout.startswith("known")
+    assert audit("run", copy, "--key", keys.key("supervisor")).code == 0
+    bundles = {b["id"]: b for b in status_json(copy)["bundles"]}  # type: ignore[attr-defined]
+    assert bundles[bias]["statuses"]["NK.DISC.06"] == "waived"
+    assert bundles["ex-toeslagen-risicoclassificatie-2026-001"]["statuses"]["NK.DISC.06"] == "fail"
+    assert audit("ledger", "verify", copy).code == 0
+    stored = sorted((copy / "waivers").glob("*.json"))[0]
+    stored.write_text("{}", "utf-8")
+    assert broken(copy)[1] == "content_changed"
 
 
 def test_a_run_with_the_same_inputs_is_not_repeated(

@@ -260,6 +260,31 @@ def judge(
     )
 
 
+@audit.command("waive")
+@_workspace_argument
+@click.argument("waivers", type=click.Path(path_type=Path))
+@_key_option
+def waive(directory: Path, waivers: Path, key_path: Path | None) -> None:
+    """Record the signed waivers of WAIVERS (signed by their author and by this approver's
+    key with 'normenkader waivers sign'); the next 'audit run' applies them per bundle."""
+    from ..workspace.waivers import record_waivers
+    from ..workspace.workspace import actor_key, open_workspace
+
+    key = actor_key(key_path)
+    workspace = open_workspace(directory)
+    try:
+        recorded = record_waivers(workspace, waivers, key)
+    finally:
+        workspace.close()
+    for item in recorded:
+        if item.seq is None:
+            click.echo(f"known    {item.id} {item.norm}")
+        else:
+            click.echo(
+                f"waiver #{item.seq}: {item.id} {item.norm} (applied by the next 'audit run')"
+            )
+
+
 @audit.group("ledger")
 def ledger() -> None:
     """The signed, hash-chained ledger of the workspace."""

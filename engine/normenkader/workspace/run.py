@@ -36,6 +36,7 @@ class _State:
     as_of: date
     judgements: Path | None
     trusted: list[TrustedKey]
+    waivers: Path | None = None
 
 
 _STATE: _State | None = None
@@ -48,6 +49,7 @@ def _init_worker(
     as_of: str,
     judgements: str | None,
     keys: str,
+    waivers: str | None = None,
 ) -> None:
     global _STATE
     if _STATE is not None and _STATE.norm_set.digest == digest:
@@ -63,6 +65,7 @@ def _init_worker(
         date.fromisoformat(as_of),
         Path(judgements) if judgements else None,
         load_trusted_keys(Path(keys)),
+        Path(waivers) if waivers else None,
     )
 
 
@@ -82,10 +85,12 @@ def evaluate_sealed(path: str) -> tuple[str, str | None, str | None]:
             options = evaluation_options(
                 state.norm_set,
                 state.as_of,
+                waivers=state.waivers,
                 assessments=state.judgements,
                 trusted_keys=state.trusted,
             )
             options.trusted_keys = tuple(state.trusted)
+            options.as_of_source = "option"  # the audit's pinned date, as `check --as-of` gives
             result = evaluate(state.norm_set, opened, options)
         text = render("json", result, lang="en", norm_set=state.norm_set)
         assert isinstance(text, str)
@@ -112,8 +117,13 @@ class RunOutcome:
     errors: list[dict[str, Any]]
 
 
-def run_inputs(workspace: Workspace, judgements: str | None) -> dict[str, Any]:
+def run_inputs(
+    workspace: Workspace, judgements: str | None, waivers: str | None = None
+) -> dict[str, Any]:
+    """Everything a run's verdicts depend on besides the bundles. The engine is named by
+    its fingerprint (code, schemas, dependency versions), so a changed engine runs again."""
     from .. import __version__
+    from ..cache import fingerprint
 
     config = workspace.config
     return {
@@ -121,8 +131,10 @@ def run_inputs(workspace: Workspace, judgements: str | None) -> dict[str, Any]:
         "profile": config.profile,
         "as_of": config.as_of.isoformat(),
         "judgements": judgements,
+        "waivers": waivers,
         "trusted_keys": workspace.trusted_digest,
         "engine": __version__,
+        "engine_fingerprint": fingerprint(),
     }
 
 
@@ -134,8 +146,11 @@ def run_all(workspace: Workspace, key: Ed25519PrivateKey, jobs: int | None = Non
     global _STATE
     entries = workspace.entries()
     received = [e for e in workspace.received() if e.body["bundle"]["digest"]]
+    from .waivers import waivers_file
+
     judgements = judgements_file(workspace, entries)
-    inputs = run_inputs(workspace, judgements)
+    waivers = waivers_file(workspace, entries)
+    inputs = run_inputs(workspace, judgements, waivers)
     digests = [str(e.body["bundle"]["digest"]) for e in received]
     runs = [e for e in entries if e.type == "run"]
     if runs and runs[-1].body.get("inputs") == inputs and runs[-1].body.get("bundles") == digests:
@@ -147,7 +162,10 @@ def run_all(workspace: Workspace, key: Ed25519PrivateKey, jobs: int | None = Non
 
     keys_path = workspace.root / workspace.config.trusted_keys
     judgement_path = workspace.judgements / f"{judgements[7:]}.json" if judgements else None
-    _STATE = _State(norm_set, workspace.config.as_of, judgement_path, load_trusted_keys(keys_path))
+    waiver_path = workspace.root / "waivers" / f"{waivers[7:]}.json" if waivers else None
+    _STATE = _State(
+        norm_set, workspace.config.as_of, judgement_path, load_trusted_keys(keys_path), waiver_path
+    )
     paths = [str(workspace.bundle_path(d)) for d in digests]
     by_path = dict(zip(paths, received, strict=True))
     workers = max(1, min(jobs or os.cpu_count() or 1, len(paths) or 1))
@@ -166,6 +184,7 @@ def run_all(workspace: Workspace, key: Ed25519PrivateKey, jobs: int | None = Non
                 config.as_of.isoformat(),
                 str(judgement_path) if judgement_path else None,
                 str(keys_path),
+                str(waiver_path) if waiver_path else None,
             ),
         ) as pool:
             outputs = list(pool.map(evaluate_sealed, paths, chunksize=1))

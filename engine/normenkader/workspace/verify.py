@@ -26,8 +26,11 @@ class Verdict:
 def _file_problem(workspace: Workspace, name: str, digest: str) -> str | None:
     from .workspace import sha256_file
 
+    parts = name.split("/")
+    if name.startswith("/") or ".." in parts or "" in parts:
+        return f"{name!r} is not a path inside the workspace"
     path = workspace.root / name
-    if not path.is_file():
+    if path.is_symlink() or not path.is_file():
         return f"{name} is missing"
     if sha256_file(path) != digest:
         return f"{name} has changed (its sha256 is not the one recorded)"
@@ -49,11 +52,13 @@ def check_body(workspace: Workspace, entry: Entry) -> str | None:
         sealed = body.get("sealed") or {}
         return _file_problem(workspace, str(sealed.get("path")), str(sealed.get("sha256")))
     if entry.type == "run":
-        judgements = (body.get("inputs") or {}).get("judgements")
-        if judgements:
-            problem = _file_problem(workspace, f"judgements/{judgements[7:]}.json", judgements)
-            if problem:
-                return problem
+        inputs = body.get("inputs") or {}
+        for folder in ("judgements", "waivers"):
+            digest = inputs.get(folder)
+            if digest:
+                problem = _file_problem(workspace, f"{folder}/{digest[7:]}.json", digest)
+                if problem:
+                    return problem
         for item in body.get("results") or []:
             digest = str(item.get("result"))
             problem = _file_problem(workspace, f"results/{digest[7:]}.json", digest)
@@ -62,6 +67,10 @@ def check_body(workspace: Workspace, entry: Entry) -> str | None:
         return None
     if entry.type == "judgement":
         return _judgement_problem(workspace, entry)
+    if entry.type == "waiver":
+        from .waivers import waiver_problem
+
+        return waiver_problem(workspace, entry)
     return None
 
 
