@@ -342,7 +342,7 @@ _PROFILE = re.compile(r"--profile[ =]([A-Za-z0-9_-]+)|profile `([A-Za-z0-9_-]+)`
 _KIND_IN_BLOCK = re.compile(r"(?:^\s*-?\s*|[{,]\s*)kind: *\"?([a-z][a-z0-9_-]*)")
 _KIND_IN_TEXT = re.compile(r"\bkind `([a-z][a-z0-9_-]*)`")
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
-_LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+_LINK = re.compile(r"\]\(([^)#\s]*)(?:#([^)\s]*))?\)")
 _REPO_DIRS = (
     "engine/",
     "norms/",
@@ -423,6 +423,17 @@ def test_documented_kinds_exist() -> None:
     assert not unknown, "kinds the docs name that do not exist:\n" + "\n".join(unknown)
 
 
+def _anchors(doc: Path) -> set[str]:
+    """The anchors GitHub gives the headings of ``doc``."""
+    anchors = set()
+    for line in doc.read_text("utf-8").splitlines():
+        heading = re.match(r"#{1,6}\s+(.*?)\s*$", line)
+        if heading:
+            text = re.sub(r"[^\w\- ]", "", heading.group(1).lower())
+            anchors.add(text.replace(" ", "-"))
+    return anchors
+
+
 def test_documented_paths_exist() -> None:
     """Repository paths in code spans and relative links point at files that exist."""
     missing = []
@@ -437,11 +448,14 @@ def test_documented_paths_exist() -> None:
                     continue
                 if not (ROOT / path).exists():
                     missing.append(f"{name}:{number}: `{path}`")
-            for target in _LINK.findall(line):
+            for target, anchor in _LINK.findall(line):
                 if re.match(r"[a-z]+:", target):
                     continue
-                if not (doc.parent / target).exists():
+                linked = doc.parent / target if target else doc
+                if not linked.exists():
                     missing.append(f"{name}:{number}: link {target}")
+                elif anchor and linked.suffix == ".md" and anchor not in _anchors(linked):
+                    missing.append(f"{name}:{number}: link {target}#{anchor}: no such heading")
     assert not missing, "paths the docs name that do not exist:\n" + "\n".join(missing)
 
 
