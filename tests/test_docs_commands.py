@@ -106,7 +106,7 @@ def _strip_comment(line: str) -> tuple[str, str]:
 
 def extract(doc: Path) -> list[Command]:
     """The commands of the shell blocks of ``doc``, in document order."""
-    name = doc.relative_to(ROOT).as_posix()
+    name = doc.relative_to(ROOT).as_posix() if doc.is_relative_to(ROOT) else doc.name
     commands: list[Command] = []
     fence = ""
     language = ""
@@ -309,6 +309,30 @@ def test_docs_have_commands() -> None:
     by_doc = {command.doc for command in COMMANDS}
     assert {"README.md", "docs/quickstart.md", "docs/workflows.md"} <= by_doc
     assert sum(classify(c)[0] == "run" for c in COMMANDS) >= 30
+
+
+def test_extract_follows_the_conventions(tmp_path: Path) -> None:
+    """Console prompts, continuations, `# exits N`, `file=` blocks and other languages."""
+    doc = tmp_path / "doc.md"
+    doc.write_text(
+        "```console\n$ normenkader explain NK.DISC.01   # exits 0\noutput line\n```\n"
+        "```sh\n# a comment\nnormenkader check a \\\n    --as-of 2026-11-29   # exits 1: fails\n"
+        'echo "#x" > f   # quoted hash\n```\n'
+        "```yaml file=w.yaml\nversion: 1\n```\n"
+        "```\nnormenkader not run\n```\n",
+        "utf-8",
+    )
+    found = extract(doc)
+    assert [(c.line, c.text, c.expected, c.content) for c in found] == [
+        (2, "normenkader explain NK.DISC.01", 0, None),
+        (7, "normenkader check a --as-of 2026-11-29", 1, None),
+        (9, 'echo "#x" > f', 0, None),
+        (11, "w.yaml", 0, "version: 1\n"),
+    ]
+    assert classify(found[1])[0] == "run"
+    assert classify(Command("d", 1, "pip install . && normenkader check x", 0))[0] == "reject"
+    assert classify(Command("d", 1, "normenkader seal x -o /tmp/y", 0))[0] == "reject"
+    assert classify(Command("d", 1, "pip install -e .", 0))[0] == "skip"
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=[c.label for c in COMMANDS])
