@@ -75,7 +75,7 @@ def make_limits(kwargs: dict[str, Any]) -> Any:
 
 
 @click.command()
-@click.argument("bundle", type=click.Path(path_type=Path))
+@click.argument("bundles", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--format",
     "fmt",
@@ -159,7 +159,7 @@ def make_limits(kwargs: dict[str, Any]) -> Any:
 )
 @limit_options
 def check(
-    bundle: Path,
+    bundles: tuple[Path, ...],
     fmt: str | None,
     output: Path | None,
     profile: str | None,
@@ -184,7 +184,13 @@ def check(
     no_cache: bool,
     **limits: Any,
 ) -> None:
-    """Evaluate the norms against BUNDLE (working folder, bag folder or zip)."""
+    """Evaluate the norms against each BUNDLE (working folder, bag folder or zip).
+
+    With several bundles the norm set is compiled once; the terminal report of each is
+    printed in turn, other formats need -o naming an existing folder (one file per bundle,
+    named after the bundle's folder or zip). A rejected bundle is one error line and the
+    others are still checked. The exit code is the highest of the bundles' (3 > 2 > 1 > 0).
+    """
     from ..audit import evaluation_options
     from ..engine import evaluate
     from ..evidence.bundle import open_bundle
@@ -236,8 +242,25 @@ def check(
         from ..inputfile import read_input_file
 
         detached = (read_input_file(signature, "SIGNATURE_INVALID", 1 << 20), str(signature))
+    if len(bundles) > 1:
+        for flag, value in (
+            ("--statement", statement),
+            ("--signature", signature),
+            ("--baseline", baseline),
+        ):
+            if value is not None:
+                raise InputError("USAGE", f"{flag} belongs to one bundle: give a single BUNDLE")
+        if output is not None and not output.is_dir():
+            raise InputError(
+                "OUTPUT_INVALID", "with several bundles -o names an existing folder", str(output)
+            )
+        if output is None and fmt not in (None, "terminal"):
+            raise InputError("USAGE", f"--format {fmt} of several bundles needs -o FOLDER")
     if fmt is None:
-        fmt = SUFFIXES.get(output.suffix.lower(), "terminal") if output else "terminal"
+        if len(bundles) > 1:
+            fmt = "json" if output else "terminal"
+        else:
+            fmt = SUFFIXES.get(output.suffix.lower(), "terminal") if output else "terminal"
     browser = None
     if fmt == "pdf":
         from ..report.pdf import find_browser
@@ -251,93 +274,142 @@ def check(
         from ..datasets.load import set_progress
 
         set_progress(_show_progress)
-    with private_workdir() as staging:
-        opened = open_bundle(bundle, make_limits(limits), staging)
-        day, day_source = asof.resolve(wanted, opened.manifest["bundle"])
-        if require_signature:
-            from ..evidence.signing import require_signature as verify_signature
 
-            assert keys is not None
-            verify_signature(
-                opened.tree,
-                opened.digest,
-                keys,
-                organisation=opened.manifest["bundle"].get("organisation"),
-                detached=detached,
+    def one(bundle: Path, output: Path | None) -> int:
+        with private_workdir() as staging:
+            opened = open_bundle(bundle, make_limits(limits), staging)
+            day, day_source = asof.resolve(wanted, opened.manifest["bundle"])
+            if require_signature:
+                from ..evidence.signing import require_signature as verify_signature
+
+                assert keys is not None
+                verify_signature(
+                    opened.tree,
+                    opened.digest,
+                    keys,
+                    organisation=opened.manifest["bundle"].get("organisation"),
+                    detached=detached,
+                )
+            options = evaluation_options(
+                norm_set, day, waivers, waiver_policy, assessments, trusted_keys=keys
             )
-        options = evaluation_options(
-            norm_set, day, waivers, waiver_policy, assessments, trusted_keys=keys
-        )
-        options.as_of_source = day_source
-        options.trusted_keys = tuple(keys) if keys is not None else None
-        result = evaluate(norm_set, opened, options)
-    from ..report.context import Context, stale_soon
+            options.as_of_source = day_source
+            options.trusted_keys = tuple(keys) if keys is not None else None
+            result = evaluate(norm_set, opened, options)
+        from ..report.context import Context, stale_soon
 
-    ignore: frozenset[str] = frozenset()
-    compared = None
-    if baseline:
-        from ..audit.diff import baseline_compare
+        ignore: frozenset[str] = frozenset()
+        compared = None
+        if baseline:
+            from ..audit.diff import baseline_compare
 
-        compared = baseline_compare(result, baseline)
-        ignore = compared.known
-    context = Context(compared, tuple(stale_soon(result, norm_set, warn_stale)))
-    if fmt == "terminal":
-        from ..report.terminal import render as render_terminal
+            compared = baseline_compare(result, baseline)
+            ignore = compared.known
+        context = Context(compared, tuple(stale_soon(result, norm_set, warn_stale)))
+        if fmt == "terminal":
+            from ..report.terminal import render as render_terminal
 
-        use_color = sys.stdout.isatty() if color is None else color
-        text: str | bytes = render_terminal(
-            result,
-            lang=lang,
-            norm_set=norm_set,
-            color=use_color and output is None,
-            context=context,
-        )
-    elif fmt == "pdf":
-        from ..report.pdf import print_pdf
+            use_color = sys.stdout.isatty() if color is None else color
+            text: str | bytes = render_terminal(
+                result,
+                lang=lang,
+                norm_set=norm_set,
+                color=use_color and output is None,
+                context=context,
+            )
+        elif fmt == "pdf":
+            from ..report.pdf import print_pdf
 
-        page = render("html", result, lang=lang, norm_set=norm_set, context=context)
-        assert browser is not None and isinstance(page, str)
-        text = print_pdf(browser, page)
-    else:
-        # with --statement a JSON report is the signed result itself, byte for byte, so
-        # `verify --report` matches it: no baseline marks or stale-soon notices in it
-        plain = fmt == "json" and statement is not None
-        text = render(fmt, result, lang=lang, norm_set=norm_set, context=None if plain else context)
-    if output:
-        from ..atomic import write_atomic
-        from ..report.terminal import one_line
+            page = render("html", result, lang=lang, norm_set=norm_set, context=context)
+            assert browser is not None and isinstance(page, str)
+            text = print_pdf(browser, page)
+        else:
+            # with --statement a JSON report is the signed result itself, byte for byte, so
+            # `verify --report` matches it: no baseline marks or stale-soon notices in it
+            plain = fmt == "json" and statement is not None
+            text = render(
+                fmt, result, lang=lang, norm_set=norm_set, context=None if plain else context
+            )
+        if output:
+            from ..atomic import write_atomic
+            from ..report.terminal import one_line
 
-        write_atomic(output, text, public=True)
-        click.echo(f"{one_line(result, lang, context)} -> {output}", err=True)
-    else:
-        _echo(text)
-    if statement and key is not None:
-        from ..atomic import write_atomic
-        from ..evidence.signing import result_statement, run_inputs
-        from ..report import render as render_any
+            write_atomic(output, text, public=True)
+            click.echo(f"{one_line(result, lang, context)} -> {output}", err=True)
+        else:
+            _echo(text)
+        if statement and key is not None:
+            from ..atomic import write_atomic
+            from ..evidence.signing import result_statement, run_inputs
+            from ..report import render as render_any
 
-        report = render_any("json", result, lang=lang, norm_set=norm_set)
-        data = report.encode("utf-8") if isinstance(report, str) else report
-        statement_bytes = result_statement(
-            result.to_dict(),
-            data,
-            key,
-            lang=lang,
-            run_inputs=run_inputs(
-                norm_set,
-                waiver_policy,
-                keys_digest,
-                require_signature,
-                list(only),
-                records=bool(waivers or assessments),
-            ),
-            signed_at=signing_moment,
-        )
-        write_atomic(statement, statement_bytes, public=True)
-    notice = asof.old_date_notice(day, day_source)
-    if notice:
-        click.echo(notice, err=True)  # on stderr only: the report does not depend on today
-    sys.exit(exit_code(result, statuses, min_severity, ignore))
+            report = render_any("json", result, lang=lang, norm_set=norm_set)
+            data = report.encode("utf-8") if isinstance(report, str) else report
+            statement_bytes = result_statement(
+                result.to_dict(),
+                data,
+                key,
+                lang=lang,
+                run_inputs=run_inputs(
+                    norm_set,
+                    waiver_policy,
+                    keys_digest,
+                    require_signature,
+                    list(only),
+                    records=bool(waivers or assessments),
+                ),
+                signed_at=signing_moment,
+            )
+            write_atomic(statement, statement_bytes, public=True)
+        notice = asof.old_date_notice(day, day_source)
+        if notice:
+            click.echo(notice, err=True)  # on stderr only: the report does not depend on today
+        return exit_code(result, statuses, min_severity, ignore)
+
+    if len(bundles) == 1:
+        sys.exit(one(bundles[0], output))
+    targets = _targets(bundles, fmt, output)
+    codes = []
+    for bundle, target in zip(bundles, targets, strict=True):
+        if target is None:
+            from ..textsafe import visible
+
+            click.echo(f"== {visible(str(bundle))}")
+        try:
+            codes.append(one(bundle, target))
+        except InputError as exc:
+            exc.lang = lang
+            click.echo(exc.line(), err=True)
+            codes.append(exc.exit_code)
+    sys.exit(max(codes))
+
+
+#: file name suffix of each report format, for one file per bundle
+FORMAT_SUFFIX = {
+    "json": ".json",
+    "html": ".html",
+    "markdown": ".md",
+    "sarif": ".sarif",
+    "junit": ".xml",
+    "oscal": ".oscal.json",
+    "pdf": ".pdf",
+    "terminal": ".txt",
+}
+
+
+def _targets(bundles: tuple[Path, ...], fmt: str, output: Path | None) -> list[Path | None]:
+    """Where each bundle's report goes: stdout (None) or ``output/<bundle name><suffix>``."""
+    if output is None:
+        return [None] * len(bundles)
+    names = [
+        (b.name[:-4] if b.name.lower().endswith(".zip") else b.name) or "bundle" for b in bundles
+    ]
+    if len(set(names)) < len(names):
+        raise InputError("USAGE", "two bundles have the same name: their reports would collide")
+    for name in names:
+        if name in (".", "..") or "/" in name or "\0" in name:
+            raise InputError("USAGE", f"no report file can be named after {name!r}")
+    return [output / f"{name}{FORMAT_SUFFIX[fmt]}" for name in names]
 
 
 def _check_window(text: str) -> None:
