@@ -11,7 +11,7 @@ import gc
 import importlib
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,9 @@ def norm_paths_option(help_text: str = DEFAULT_NORMS_HELP) -> Callable[[Any], An
 def parse_day(value: str | None, option: str = "--as-of") -> date:
     """A ``YYYY-MM-DD`` option value; today (UTC) when it is not given."""
     if value is None:
-        return datetime.now(UTC).date()
+        from ..asof import today
+
+        return today()
     try:
         return date.fromisoformat(value)
     except ValueError:

@@ -28,6 +28,13 @@ PLACEHOLDERS = ("TODO", "CHANGE ME", "CHANGE-ME")
 FieldReads = dict[str, dict[str, set[str]]]
 
 
+def _today() -> date:
+    """Today (UTC), or ``NORMENKADER_TODAY``: the scaffold's dates are an input too."""
+    from ..asof import today
+
+    return today()
+
+
 def template(schema: dict[str, Any], depth: int = 0) -> Any:
     """A placeholder instance: required properties only, first enum value, one list item."""
     if depth > 8:
@@ -70,7 +77,7 @@ def _scalar(schema: dict[str, Any]) -> Any:
     if kind == "string":
         pattern = str(schema.get("pattern", ""))
         if "date" in pattern or "{4}-" in pattern or schema.get("format") == "date":
-            return date.today().isoformat()
+            return _today().isoformat()
         if "http" in pattern:
             return "https://TODO"
         return "TODO"
@@ -362,7 +369,7 @@ def _needed_kinds(target: Path, norm_paths: list[Path] | None) -> dict[str, tupl
     norm_set = load_norm_set(norm_paths)
     with private_workdir() as staging:
         opened = open_bundle(target, None, staging)
-        result = evaluate(norm_set, opened, Options(as_of=date.today()))
+        result = evaluate(norm_set, opened, Options(as_of=_today()))
     applying = {f.norm_id for f in result.findings if f.status is not Status.NOT_APPLICABLE}
     needed: dict[str, tuple[str, set[str]]] = {}
     for norm_id in sorted(applying):
@@ -383,7 +390,7 @@ def _write_folder(
 ) -> list[Path]:
     written: list[Path] = []
     profile = manifest["properties"]["profile"]["properties"]
-    today = date.today().isoformat()
+    today = _today().isoformat()
     lines = [
         "# Evidence bundle manifest (format 1). See docs/bundle-format.md.",
         "# Replace every CHANGE ME / TODO: `normenkader validate` refuses them.",

@@ -13,10 +13,10 @@ import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import __version__
+from ..asof import today
 from ..errors import InputError
 from .bag import MANIFEST, PAYLOAD, TAGMANIFEST, encode_path
 from .bundle import open_bundle
@@ -54,7 +54,7 @@ def seal_bundle(
     organisation = " ".join(str(head.get("organisation", "")).split())
     bag_info = (
         f"Bag-Software-Agent: normenkader {__version__}\n"
-        f"Bagging-Date: {datetime.now(UTC).date().isoformat()}\n"
+        f"Bagging-Date: {today().isoformat()}\n"
         f"External-Identifier: {bundle.id}\n"
         f"Source-Organization: {organisation}\n"
         f"Bundle-Digest: {bundle.digest}\n"
