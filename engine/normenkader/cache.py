@@ -47,6 +47,10 @@ _SAFE_KEY = re.compile(r"^[0-9a-f]{64}$")
 _SAFE_FAMILY = re.compile(r"^[a-z]{1,32}$")
 #: Entries kept per family; the oldest are removed when a new one is written.
 KEEP = {"bundle": 32, "dataset": 32, "rollup": 8, "normset": 16, "catalogues": 8}
+#: Bytes kept per family: the oldest entries beyond this go too (the newest always stays),
+#: so audit-scale entries (a 10,000-item bundle, a 10,000-norm library: megabytes each)
+#: never let the folder grow to ``KEEP`` times ``MAX_ENTRY_BYTES``.
+KEEP_BYTES = 256 << 20
 #: No entry larger than this is read or written (a planted 8 GiB sparse file is a miss).
 MAX_ENTRY_BYTES = 64 << 20
 #: First line of an entry: this tag, then the hex HMAC of the rest of the file.
@@ -453,15 +457,22 @@ def write(family: str, fmt: str, key: str, value: Any) -> None:
         return
 
 
-def _prune(folder: Path, family: str, keep: int) -> None:
+def _prune(folder: Path, family: str, keep: int, keep_bytes: int = KEEP_BYTES) -> None:
+    """Remove all but the ``keep`` newest entries of ``family``, and beyond the newest one
+    every entry that would take the family over ``keep_bytes``."""
     entries = []
     for path in folder.glob(f"{family}-*.json"):
         try:
-            entries.append((path.lstat().st_mtime_ns, path.name, path))
+            info = path.lstat()
         except OSError:
             continue
+        entries.append((info.st_mtime_ns, path.name, info.st_size, path))
     entries.sort(reverse=True)
-    for _, _, path in entries[keep:]:
+    total = 0
+    for index, (_, _, size, path) in enumerate(entries):
+        total += size
+        if index < keep and (index == 0 or total <= keep_bytes):
+            continue
         try:
             path.unlink()
         except OSError:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import atexit
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import InputError
 from ..workdir import make_private_dir, remove_tree
 from .bag import verify_bag
-from .ingest import FileRecord, Limits, StagedTree, read_signatures, stage_folder
+from .ingest import FileRecord, Limits, StagedTree, read_signatures, stage_folder, write_staged
 from .zipstage import stage_zip
 
 
@@ -48,8 +49,9 @@ def stage(source: Path, limits: Limits | None = None, workdir: Path | None = Non
     if stat.S_ISLNK(info.st_mode):
         raise InputError("SYMLINK", "the bundle itself is a symbolic link", str(source))
     if stat.S_ISDIR(info.st_mode):
-        files = stage_folder(source, staging, limits)
-        return classify(staging, files, limits, str(source), "folder")
+        pending: dict[str, bytes] = {}
+        files = stage_folder(source, staging, limits, pending)
+        return classify(staging, files, limits, str(source), "folder", pending)
     if stat.S_ISREG(info.st_mode):
         files = stage_zip(source, staging, limits)
         return classify(staging, files, limits, str(source), "zip")
@@ -57,28 +59,52 @@ def stage(source: Path, limits: Limits | None = None, workdir: Path | None = Non
 
 
 def classify(
-    staging: Path, files: dict[str, FileRecord], limits: Limits, display: str, form: str
+    staging: Path,
+    files: dict[str, FileRecord],
+    limits: Limits,
+    display: str,
+    form: str,
+    pending: dict[str, bytes] | None = None,
 ) -> StagedTree:
-    """Decide working folder or bag from the staged names; verify bags closed-world."""
+    """Decide working folder or bag from the staged names; verify bags closed-world.
+
+    ``pending`` holds the bytes of staged files not yet written (``stage_folder``): what
+    the bag check and the signature reader open (tag files, signatures) is written here,
+    the payload's are handed to the tree, which writes them when asked.
+    """
+    pending = pending if pending is not None else {}
     prefix = _single_top_folder(files) if form == "zip" else ""
     if prefix:
         staging = staging / prefix.rstrip("/")
         files = {path[len(prefix) :]: record for path, record in files.items()}
+        pending = {path[len(prefix) :]: data for path, data in pending.items()}
     if "bagit.txt" in files:
-        return verify_bag(staging, files, limits, display, "bag" if form == "folder" else form)
+        payload = "data/"
+        _write_pending(staging, pending, lambda path: not path.startswith(payload))
+        tree = verify_bag(staging, files, limits, display, "bag" if form == "folder" else form)
+        tree.pending = {path[len(payload) :]: data for path, data in pending.items()}
+        return tree
     if "bundle.yaml" not in files:
         raise InputError(
             "MANIFEST_MISSING",
             "no bundle.yaml (working folder) or bagit.txt (bag) at the root",
             display,
         )
+    _write_pending(staging, pending, lambda path: path.startswith("signatures/"))
     tree = StagedTree(root=staging, form=form)
     for path, record in files.items():
         if path.startswith("signatures/"):
             continue
         tree.files[path] = record
     tree.signatures = read_signatures(staging, files, limits, display)
+    tree.pending = pending
     return tree
+
+
+def _write_pending(staging: Path, pending: dict[str, bytes], chosen: Callable[[str], bool]) -> None:
+    """Write the pending files that ``chosen`` picks; drop them from ``pending``."""
+    for path in [path for path in pending if chosen(path)]:
+        write_staged(staging, path, pending.pop(path))
 
 
 def _single_top_folder(files: dict[str, FileRecord]) -> str:
