@@ -68,7 +68,7 @@ def make_big_bundle(base: Path, target: Path, items: int) -> None:
         )
         lines.append(
             f"  - {{id: att-{index:05d}, kind: attestation, "
-            f"path: attestations/{index // 1000:03d}/a{index:05d}.json, date: \"2026-03-01\"}}\n"
+            f'path: attestations/{index // 1000:03d}/a{index:05d}.json, date: "2026-03-01"}}\n'
         )
     with open(target / "bundle.yaml", "a", encoding="utf-8") as handle:
         handle.write("".join(lines))
@@ -99,7 +99,9 @@ def edit_norm(path: Path, round_: int) -> None:
     text = path.read_text(encoding="utf-8")
     old = '  en: "Access to data and code is logged'
     assert old in text
-    path.write_text(text.replace(old, f'  en: "(edit {round_}) Access to data and code is logged', 1))
+    path.write_text(
+        text.replace(old, f'  en: "(edit {round_}) Access to data and code is logged', 1)
+    )
 
 
 def run(command: list[str], env: dict[str, str], expect: tuple[int, ...]) -> float:
