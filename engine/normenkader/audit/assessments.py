@@ -4,7 +4,7 @@ An assessments file (``--assessments``), usually grown with ``normenkader assess
 
     version: 1
     assessments:
-      - norm: NK.HUM.02
+      - norm: NK.GOV.08
         verdict: pass                     # pass | fail
         assessor: "A. Jansen (ADR)"
         date: 2026-11-25

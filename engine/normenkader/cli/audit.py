@@ -184,7 +184,7 @@ def sign(
 
 @click.command()
 @click.argument("bundle", type=click.Path(path_type=Path))
-@click.option("--norm", "norm_id", required=True, help="The norm judged (e.g. NK.HUM.02).")
+@click.option("--norm", "norm_id", required=True, help="The norm judged (e.g. NK.GOV.08).")
 @click.option("--verdict", type=click.Choice(["pass", "fail"]), required=True)
 @click.option("--note", required=True, help="What was judged and why (kept in the report).")
 @click.option(
