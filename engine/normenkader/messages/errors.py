@@ -403,6 +403,14 @@ ERRORS: dict[str, tuple[str, str]] = {
         "the ledger lies on a network file system",
         "het logboek staat op een netwerkbestandssysteem",
     ),
+    "REGISTER_INVALID": (
+        "the Algoritmeregister export cannot be read",
+        "de export van het Algoritmeregister is niet te lezen",
+    ),
+    "REGISTER_TOO_LARGE": (
+        "the Algoritmeregister export is larger than allowed",
+        "de export van het Algoritmeregister is groter dan toegestaan",
+    ),
     # command line and outputs
     "USAGE": ("invalid command or option", "ongeldige opdracht of optie"),
     "OUTPUT_EXISTS": (
