@@ -484,7 +484,7 @@ def test_documented_paths_exist() -> None:
 
 # --------------------------------------------------------------- commands named in the text
 
-_SPAN_COMMAND = re.compile(r"`(?:normenkader )?([a-z][a-z-]*(?: [a-z][a-z-]*)?)((?: [^`]*)?)`")
+_SPAN_COMMAND = re.compile(r"`(?:normenkader )?([a-z][a-z-]*(?: [a-z][a-z-]*){0,2})((?: [^`]*)?)`")
 _PIP_SPAN = re.compile(r"`pip install ([^`]+)`")
 #: docs whose pip lines another engineer fixes (docs/error-codes.md: `normenkader[xlsx]`)
 PIP_PENDING = {"docs/error-codes.md"}
@@ -537,14 +537,17 @@ def test_commands_in_the_text_exist() -> None:
                     continue
                 if head[0] not in top or not (explicit or "--" in rest):
                     continue
+                # the longest run of words that are (sub)commands: `audit ledger verify`
                 path = head[:1]
-                if head[0] not in helps:
-                    helps[head[0]] = _cli_help(path)
-                if len(head) > 1:
-                    if head[1] in _subcommands(helps[head[0]]):
-                        path = head
+                for index, word in enumerate(head[1:], 1):
+                    parent = " ".join(path)
+                    if parent not in helps:
+                        helps[parent] = _cli_help(path)
+                    if word in _subcommands(helps[parent]):
+                        path = [*path, word]
                     else:
-                        rest = f" {head[1]}{rest}"
+                        rest = " " + " ".join(head[index:]) + rest
+                        break
                 key = " ".join(path)
                 if key not in helps:
                     helps[key] = _cli_help(path)
