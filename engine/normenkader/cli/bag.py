@@ -250,6 +250,18 @@ def attest(
     type=click.Path(path_type=Path),
     help="Trusted-keys file holding the signer's key (and, for --rerun, the run's keys).",
 )
+@click.option(
+    "--role",
+    default=None,
+    help="Attestation: the role its signer's key must hold (default: any role).",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="Attestation: signed on or before this date (YYYY-MM-DD or 'today'; default: the "
+    "bundle's reference_date, else its submitted date).",
+)
 @norm_paths_option("Norm files/folders the result was made with (default: the shipped library).")
 @click.option("--profile", default=None, help="Profile (default: the one in the statement).")
 @click.option(
@@ -279,14 +291,18 @@ def verify(
     waiver_policy: Path | None,
     assessments: Path | None,
     lang: str,
+    role: str | None = None,
+    as_of: str | None = None,
     **limits: Any,
 ) -> None:
     """Verify a signed statement about BUNDLE (exit 0 when it holds).
 
     A bundle submission (sign) is checked against the bundle and its organisation; a check
     result (check --statement) also against the norms, a report and, with --rerun, a fresh
-    evaluation.
+    evaluation; an attestation (attest) against the bundle, the evidence it covers, the
+    signer's organisation and role, and the as-of date.
     """
+    from ..evidence.attestations import ATTESTATION_PREDICATE
     from ..evidence.signing import (
         RESULT_PREDICATE,
         SUBMISSION_PREDICATE,
@@ -310,13 +326,70 @@ def verify(
     elif kind == RESULT_PREDICATE:
         run = _Run(norm_paths, profile, waivers, waiver_policy, assessments, keys, keys_digest)
         _verify_result(envelope, statement, bundle, report, rerun, run, limits, lang)
+    elif kind == ATTESTATION_PREDICATE:
+        if report or rerun or waivers or waiver_policy or assessments or norm_paths or profile:
+            raise InputError(
+                "USAGE",
+                "an attestation is verified with --bundle, --trusted-keys, --role and --as-of only",
+            )
+        _verify_attestation(envelope, statement, bundle, keys, role, as_of, limits, lang)
     else:
         raise InputError(
             "SIGNATURE_INVALID",
-            f"not a bundle-submission or check-result statement ({kind})",
+            f"not a bundle-submission, check-result or attestation statement ({kind})",
             str(statement),
         )
     sys.exit(0)
+
+
+def _verify_attestation(
+    envelope: bytes,
+    statement: Path,
+    bundle: Path,
+    keys: list[Any],
+    role: str | None,
+    as_of: str | None,
+    limits: dict[str, Any],
+    lang: str = "en",
+) -> None:
+    """An attestation (``attest``) holds for BUNDLE: a trusted key of the bundle's
+    organisation (with ``role`` if given) signed it, on or before the as-of date, about this
+    bundle, and every evidence item it covers is unchanged."""
+    from .. import asof
+    from ..evidence.attestations import verify_attestation
+    from ..evidence.bundle import open_bundle
+
+    with private_workdir() as staging:
+        opened = open_bundle(bundle, make_limits(limits), staging)
+        day, _ = asof.resolve(asof.requested(as_of), opened.manifest["bundle"])
+        attested = verify_attestation(
+            envelope,
+            keys,
+            role=role,
+            bundle_id=opened.id,
+            organisation=opened.manifest["bundle"].get("organisation"),
+            evidence_digests={
+                item.id: "sha256:" + item.record.sha256.removeprefix("sha256:")
+                for item in opened.items.values()
+            },
+            as_of=day,
+            where=str(statement),
+        )
+    from ..evidence.keys import format_signed_at
+
+    signer = {**attested.key.describe(), "signed_at": format_signed_at(attested.signed_at)}
+    click.echo(_signer_line(signer, lang))
+    about = ", ".join(sorted(attested.about)) or "-"
+    click.echo(
+        message(
+            "verify.attestation",
+            lang,
+            claim=attested.claim,
+            bundle=opened.id,
+            about=about,
+            as_of=day.isoformat(),
+        )
+    )
 
 
 def _verify_submission(

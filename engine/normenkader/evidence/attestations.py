@@ -87,7 +87,7 @@ def verify_attestation(
     envelope: bytes,
     trusted: list[TrustedKey],
     *,
-    role: str,
+    role: str | None,
     bundle_id: str,
     organisation: str | None,
     evidence_digests: dict[str, str],
@@ -98,6 +98,7 @@ def verify_attestation(
     where: str = "attestation",
 ) -> Attested:
     """Verify an attestation envelope for this bundle; raise InputError with the reason.
+    ``role`` None accepts any role of a trusted key (``verify`` shows which).
 
     Codes: SIGNATURE_INVALID, SIGNATURE_UNTRUSTED, ATTESTATION_INVALID, ROLE_NOT_ALLOWED,
     ORGANISATION_MISMATCH, SIGNATURE_SUBJECT_MISMATCH (another bundle or changed evidence),
@@ -116,7 +117,7 @@ def verify_attestation(
     stated = predicate.get("claim")
     if not isinstance(stated, str) or not CLAIM_PATTERN.match(stated):
         raise InputError("ATTESTATION_INVALID", "the statement names no claim id", where)
-    if not key.has_role(role):
+    if role is not None and not key.has_role(role):
         raise InputError(
             "ROLE_NOT_ALLOWED",
             f"signed by key {key.key_id[:16]} ({key.organisation}, roles {key.role}),"

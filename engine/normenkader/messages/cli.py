@@ -144,6 +144,10 @@ CLI: dict[str, tuple[str, str]] = {
         "bundel: {digest} klopt (indiening door de eigen organisatie)",
     ),
     "verify.bundle": ("bundle: {digest} matches", "bundel: {digest} klopt"),
+    "verify.attestation": (
+        "attestation holds: {claim} about bundle {bundle} (evidence {about}), as of {as_of}",
+        "verklaring klopt: {claim} over bundel {bundle} (bewijs {about}), peildatum {as_of}",
+    ),
     "verify.norm_set": ("norm set: {digest} matches{only}", "normenset: {digest} klopt{only}"),
     "verify.only": (" (only {norms})", " (alleen {norms})"),
     "verify.report": ("report: {digest} matches {report}", "rapport: {digest} klopt met {report}"),
