@@ -322,6 +322,18 @@ HOSTILE: dict[str, tuple[str, bytes, str, str]] = {
         "export.json",
     ),
     "deep nesting": ("export.json", b"[" * 100_000 + b"]" * 100_000, "JSON_TOO_DEEP", ""),
+    "too many columns": (
+        "export.csv",
+        b",".join(b"c%d" % i for i in range(1001)) + b"\r\n",
+        "REGISTER_INVALID",
+        "export.csv:1",
+    ),
+    "doubled column": (
+        "export.csv",
+        register_export.to_csv(register_export.export(1)).replace(b"lars,", b"name,", 1),
+        "REGISTER_INVALID",
+        "export.csv:1",
+    ),
     "ragged csv row": (
         "export.csv",
         register_export.to_csv(register_export.export(3)) + b"a,b\r\n",
@@ -389,6 +401,22 @@ def test_a_fifty_megabyte_export_is_refused_before_it_is_read(
     assert error.code == "REGISTER_TOO_LARGE"
     assert time.perf_counter() - started < 2
     assert "larger than" in error.line()
+
+
+def test_a_missing_export_or_a_folder(tmp_path: Path, hostile_workspace: Workspace) -> None:
+    assert _one_error(hostile_workspace, tmp_path / "absent.json").code == "REGISTER_INVALID"
+    assert _one_error(hostile_workspace, tmp_path).code == "REGISTER_INVALID"
+
+
+def test_a_key_that_may_not_sign_writes_nothing(tmp_path: Path, keys: Keys) -> None:
+    workspace = new_workspace(tmp_path / "ws", keys)
+    export = tmp_path / "register.json"
+    export.write_bytes(register_export.to_json(register_export.export(3)))
+    with pytest.raises(InputError) as caught:
+        register.add_register(workspace, export, Ed25519PrivateKey.generate())
+    assert caught.value.code == "SIGNATURE_UNTRUSTED"
+    assert not any(workspace.bundles.iterdir())
+    assert [e.type for e in workspace.entries()] == ["init"]
 
 
 def test_the_control_character_is_named_not_printed(

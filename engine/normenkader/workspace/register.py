@@ -38,9 +38,11 @@ import json
 import os
 import re
 import shutil
+import stat
 import unicodedata
 import uuid
 import zipfile
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -60,6 +62,8 @@ if TYPE_CHECKING:
 #: about 1,300 entries, exports to a few MB)
 MAX_EXPORT_BYTES = 32 << 20
 MAX_ENTRIES = 20_000
+#: a CSV export's columns (the standard has 33 fields)
+MAX_COLUMNS = 1_000
 #: one entry's canonical JSON (the standard's longest field is 4,999 characters)
 MAX_ENTRY_BYTES = 1 << 20
 #: fields that name the entry in the register, in the order they are looked for
@@ -148,7 +152,7 @@ def _register_id(entry: dict[str, Any], where: str) -> str | None:
         if value is None or value == "":
             continue
         if isinstance(value, bool) or not isinstance(value, str | int):
-            raise InputError("REGISTER_INVALID", f"{name} must be a string or a number", where)
+            raise InputError("REGISTER_INVALID", f"{name} must be a string or an integer", where)
         text = str(value)
         odd = _hidden(text)
         if odd is not None:
@@ -299,8 +303,10 @@ def _from_csv(data: bytes, display: str) -> list[tuple[str, Any]]:
         header = next(reader, None)
         if header is None:
             raise InputError("REGISTER_INVALID", "the export is empty", display)
+        if len(header) > MAX_COLUMNS:
+            raise InputError("REGISTER_INVALID", f"more than {MAX_COLUMNS} columns", f"{display}:1")
         header = [h.strip() for h in header]
-        doubled = sorted({h for h in header if header.count(h) > 1})
+        doubled = sorted(h for h, n in Counter(header).items() if n > 1)
         if doubled:
             raise InputError(
                 "REGISTER_INVALID", f"column {doubled[0]!r} appears twice", f"{display}:1"
@@ -339,7 +345,13 @@ def read_export(export: Path, as_of: date) -> list[Entry]:
     from ..inputfile import read_input_file
 
     display = str(export)
-    data = read_input_file(export, "REGISTER_TOO_LARGE", MAX_EXPORT_BYTES)
+    with contextlib.suppress(OSError):  # a path that cannot be read: read_input_file says why
+        info = export.stat()
+        if stat.S_ISREG(info.st_mode) and info.st_size > MAX_EXPORT_BYTES:
+            raise InputError(
+                "REGISTER_TOO_LARGE", f"the export is larger than {MAX_EXPORT_BYTES} bytes", display
+            )
+    data = read_input_file(export, "REGISTER_INVALID", MAX_EXPORT_BYTES)
     suffix = export.suffix.lower()
     head = data.removeprefix(b"\xef\xbb\xbf").lstrip()[:1]
     if suffix == ".json" or (suffix != ".csv" and head in (b"[", b"{")):
@@ -460,9 +472,14 @@ def _store_zips(workspace: Workspace, sealed: list[Sealed]) -> dict[str, str]:
 
     if not sealed:
         return {}
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        stored = dict(pool.map(one, sealed))
-    _fsync_dir(workspace.bundles)
+    try:
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            stored = dict(pool.map(one, sealed))
+        _fsync_dir(workspace.bundles)
+    except OSError as exc:  # a full disk, no permission
+        raise InputError(
+            "OUTPUT_INVALID", exc.strerror or "cannot write", str(workspace.bundles)
+        ) from None
     return stored
 
 
@@ -500,12 +517,21 @@ def add_register(
     the same entry ``audit add`` writes. An entry whose bundle digest was received before,
     or earlier in the same export, is ``known``. A crash leaves zips without receipts,
     which the next run replaces and records (as ``audit add`` does).
+
+    Whether a digest was received is read from the ledger once, not inside every receipt's
+    transaction (reading 1,000 entries for each of 1,000 receipts is quadratic: about 15 s);
+    only when another writer appended since this call's previous entry is the check made
+    inside the transaction again. A writer that appends between that look and the
+    transaction can at worst leave a second receipt of the same digest, which
+    ``Workspace.received`` counts once.
     """
     from .intake import Outcome, add_one, sweep_stale
     from .ledger import Entry as LedgerEntry
+    from .ledger import signer_for
 
     export = Path(export)
     entries = read_export(export, workspace.config.as_of)
+    signer_for("receipt", key, workspace.trusted)  # a key that may not sign writes nothing
     label = visible(export.name)[:100]
     names = [label + e.where[len(str(export)) :] for e in entries]
     workspace.tmp.mkdir(exist_ok=True)
