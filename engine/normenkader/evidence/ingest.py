@@ -5,13 +5,17 @@ payload root (the staged folder that holds ``bundle.yaml``), the form the bundle
 a record (size, sha256) per payload file keyed by its ``/``-separated relative path, and
 the bytes of any ``signatures/*.dsse.json``. Only staged bytes are parsed and evaluated
 afterwards: each source file is read exactly once, hashed while it is copied, and never
-reopened (no hash-then-reopen race).
+reopened (no hash-then-reopen race). Small files of a folder are staged in memory and
+written below the root only when something asks for the root (``StagedTree``).
 
 Every byte of a bundle is hostile (design section 11):
 
 * folders are walked with directory file descriptors opened ``O_NOFOLLOW``; symbolic links,
   hard links (``st_nlink > 1``), FIFOs, sockets and devices are rejected from ``lstat``
   without ever being opened;
+* a folder is listed whole before any file is opened, so the limits on the number of
+  files, each file's size and the total size refuse a bundle before any work on its bytes
+  (the bytes actually read are counted against the same limits while copying);
 * zips are never extracted with ``extractall``: ``zipstage`` parses the central directory
   itself and copies each member once, within limits;
 * every name is checked before anything is written (traversal, absolute, backslash,
