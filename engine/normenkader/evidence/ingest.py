@@ -115,7 +115,12 @@ class StagedTree(Record):
 
     def materialize(self, paths: Iterable[str] | None = None) -> None:
         """Write pending files (all, or those of ``paths``) below the root."""
-        wanted = list(self.pending) if paths is None else [p for p in paths if p in self.pending]
+        # one path may be named by several evidence items: each file is written once
+        wanted = (
+            list(self.pending)
+            if paths is None
+            else list(dict.fromkeys(p for p in paths if p in self.pending))
+        )
         if wanted:  # a bag's data/ folder is not made while all its files are pending
             with contextlib.suppress(FileExistsError):
                 os.mkdir(self._root, 0o700)
