@@ -429,10 +429,7 @@ def test_the_control_character_is_named_not_printed(
 
 
 def test_add_register_through_the_cli(tmp_path: Path, keys: Keys) -> None:
-    """``normenkader audit add-register`` where the command line has it."""
-    probe = run_cli("audit", "add-register", "--help")
-    if probe.code != 0:
-        pytest.skip("the CLI has no 'audit add-register' yet")
+    """``normenkader audit add-register``: the export taken in, a bad one is one line."""
     workspace = new_workspace(tmp_path / "ws", keys)
     workspace.close()
     key = tmp_path / "supervisor.key"
@@ -450,6 +447,9 @@ def test_add_register_through_the_cli(tmp_path: Path, keys: Keys) -> None:
     export.write_bytes(register_export.to_csv(register_export.export(5)))
     added = run_cli("audit", "add-register", tmp_path / "ws", export, "--key", key)
     assert added.code == 0, added.stderr
+    assert added.stdout.startswith("5 entries: 5 received")
+    again = run_cli("audit", "add-register", tmp_path / "ws", export, "--key", key)
+    assert again.code == 0 and "0 received, 5 known" in again.stdout
     bad = tmp_path / "bad.csv"
     bad.write_bytes(_csv_without("status"))
     refused = run_cli("audit", "add-register", tmp_path / "ws", bad, "--key", key)

@@ -126,6 +126,41 @@ def add(directory: Path, bundles: tuple[Path, ...], key_path: Path | None) -> No
         sys.exit(3)
 
 
+@audit.command("add-register")
+@_workspace_argument
+@click.argument("export", type=click.Path(path_type=Path))
+@_key_option
+def add_register(directory: Path, export: Path, key_path: Path | None) -> None:
+    """Take in an Algoritmeregister export (JSON or CSV, publication standard v1.0.0):
+    each entry becomes a minimal bundle of system and profile facts with the entry as
+    evidence, sealed and recorded as 'audit add' does.
+
+    The export is checked whole first; a bad one is one error line, exit 3, and nothing is
+    taken in. Exit 3 also when an entry's bundle was rejected, else 0.
+    """
+    from ..textsafe import visible
+    from ..workspace.register import add_register as take_in
+    from ..workspace.workspace import actor_key, open_workspace
+
+    key = actor_key(key_path)
+    workspace = open_workspace(directory)
+    try:
+        outcomes = take_in(workspace, export, key)
+    finally:
+        workspace.close()
+    counts = {"accepted": 0, "known": 0, "rejected": 0}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        if outcome.status == "rejected":
+            click.echo(f"rejected {visible(outcome.source)}: {outcome.message}", err=True)
+    click.echo(
+        f"{len(outcomes)} entries: {counts['accepted']} received, {counts['known']} known, "
+        f"{counts['rejected']} rejected"
+    )
+    if counts["rejected"]:
+        sys.exit(3)
+
+
 @audit.command("run")
 @_workspace_argument
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Worker processes.")

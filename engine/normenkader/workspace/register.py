@@ -380,9 +380,8 @@ class Sealed:
 def seal_entry(entry: Entry, bagging_date: date | None = None) -> Sealed:
     """The sealed zip of an entry's bundle, byte-identical to what ``seal_bundle`` makes of
     the same two files on the same day (same tag files, same member order and headers)."""
-    from datetime import UTC, datetime
-
     from .. import __version__
+    from ..asof import today
     from ..evidence.bag import MANIFEST, PAYLOAD, TAGMANIFEST, encode_path
     from ..evidence.bundle import bundle_digest
     from ..evidence.ingest import FileRecord
@@ -395,7 +394,7 @@ def seal_entry(entry: Entry, bagging_date: date | None = None) -> Sealed:
     }
     digest = bundle_digest(records)
     total = sum(r.size for r in records.values())
-    day = bagging_date or datetime.now(UTC).date()
+    day = bagging_date or today()  # as seal writes it
     head = entry.head
     organisation = " ".join(str(head.get("organisation", "")).split())
     bag_info = (
