@@ -290,8 +290,7 @@ def load_norm_set(
             norm.compile()
         except (CelSyntaxError, CheckConfigError) as exc:  # only reachable without validation
             problems.append(f"{norm.source}: {exc}")
-    if not isinstance(cached, dict):  # a cached set passed the graph checks when validated
-        problems.extend(graph_problems(by_id))
+    # no graph check here: ``validate_documents`` made it (a cached set passed it then)
     if problems:
         raise NormLoadError(problems)
     chosen = load_profile(profile)
