@@ -478,14 +478,26 @@ def test_an_entry_by_a_key_without_the_role_is_named(copy: Path, keys: Keys) -> 
     assert broken(copy) == (row.seq, "role_missing")
 
 
-def test_a_changed_result_file_is_named(copy: Path) -> None:
-    result = sorted((copy / "results").glob("*.json"))[0]
+def test_a_changed_result_file_is_named(copy: Path, keys: Keys, tmp_path: Path) -> None:
+    pristine = tmp_path / "pristine"
+    shutil.copytree(copy, pristine)
+    latest = status_json(copy)["bundles"][0]["result"]  # type: ignore[index]
+    result = copy / "results" / f"{latest[7:]}.json"
     data = json.loads(result.read_bytes())
     data["findings"][0]["status"] = "pass"
     result.write_text(json.dumps(data), "utf-8")
     _seq, code = broken(copy)
     assert code == "content_changed"
-    shown = audit("status", copy)
+    report = audit("report", copy, "-o", tmp_path / "r.html", "--key", keys.key("supervisor"))
+    assert report.code == 3 and "error LEDGER_CONTENT_CHANGED" in report.stderr
+    assert not (tmp_path / "r.html").exists()
+    # the status matrix reads each result's summary: a changed summary is refused too
+    summary = sorted((pristine / "results").glob("*.summary.json"))[0]
+    value = json.loads(summary.read_bytes())
+    value["findings"][0]["status"] = "pass"
+    summary.write_text(json.dumps(value), "utf-8")
+    assert broken(pristine)[1] == "content_changed"
+    shown = audit("status", pristine)
     assert shown.code == 3 and "error LEDGER_CONTENT_CHANGED" in shown.stderr
 
 

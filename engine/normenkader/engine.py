@@ -12,6 +12,7 @@ Each stage returns a ``Finding`` (the norm stops there) or ``None`` (go on).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -135,12 +136,21 @@ class _BundleScope:
 _FACT_ROOTS = frozenset({"profile", "system"})
 
 
+@functools.lru_cache(maxsize=8192)
+def _reads(expression: str, names: frozenset[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Per name, the pointers ``expression`` reads (parsed once per expression and process:
+    a run over many bundles asks this of the same applies_if for every bundle)."""
+    node = budget.tree(expression)
+    if node is None:
+        return ()
+    return tuple(
+        (root, tuple(sorted(pointers))) for root, pointers in fields_read(node, names).items()
+    )
+
+
 def _dates_used(expression: str, dates: dict[str, str]) -> dict[str, Any]:
     """The application dates (``dates.<name>``) an applies_if reads, with their values."""
-    node = budget.tree(expression)
-    pointers: set[str] = (
-        fields_read(node, frozenset({"dates"})).get("dates", set()) if node else set()
-    )
+    pointers: set[str] = {p for _, read in _reads(expression, frozenset({"dates"})) for p in read}
     names = {pointer.split("/")[1] for pointer in pointers if pointer.count("/") >= 1}
     return {f"dates.{name}": dates.get(name) for name in sorted(names) if name}
 
@@ -149,11 +159,8 @@ def _facts_used(expression: str, bundle: Bundle) -> dict[str, Any]:
     """The profile/system facts an applies_if reads, with their values (None if absent).
 
     Read from the CEL syntax tree, so a name inside a string literal is not a fact read."""
-    node = budget.tree(expression)
-    if node is None:
-        return {}
     facts: dict[str, Any] = {}
-    for root, pointers in fields_read(node, _FACT_ROOTS).items():
+    for root, pointers in _reads(expression, _FACT_ROOTS):
         for pointer in pointers:
             parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
             if not parts:

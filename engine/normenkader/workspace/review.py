@@ -37,10 +37,28 @@ def latest_results(workspace: Workspace) -> tuple[Entry | None, list[dict[str, A
     return runs[-1], loaded
 
 
-def load_result(workspace: Workspace, digest: str) -> dict[str, Any]:
+def load_summary(workspace: Workspace, item: dict[str, Any]) -> dict[str, Any]:
+    """What ``audit status`` reads of one result of a run entry: its summary file when the
+    run kept one (far smaller), else the result itself; either checked by its digest."""
+    summary = item.get("summary")
+    if summary is None:
+        return load_result(workspace, str(item["result"]))
+    return load_result(workspace, str(summary), ".summary.json")
+
+
+def latest_summaries(workspace: Workspace) -> tuple[Entry | None, list[dict[str, Any]]]:
+    """The last run entry and its results' summaries (``data``)."""
+    runs = workspace.runs()
+    if not runs:
+        return None, []
+    items = runs[-1].body.get("results", [])
+    return runs[-1], [{**item, "data": load_summary(workspace, item)} for item in items]
+
+
+def load_result(workspace: Workspace, digest: str, suffix: str = ".json") -> dict[str, Any]:
     from .workspace import sha256_file
 
-    path = workspace.result_path(digest)
+    path = workspace.results / f"{digest.removeprefix('sha256:')}{suffix}"
     if not path.is_file() or sha256_file(path) != digest:
         raise InputError(
             "LEDGER_CONTENT_CHANGED",

@@ -37,6 +37,7 @@ class _State:
     judgements: Path | None
     trusted: list[TrustedKey]
     waivers: Path | None = None
+    results: Path | None = None  # where a worker keeps each result (content-addressed)
 
 
 _STATE: _State | None = None
@@ -50,6 +51,7 @@ def _init_worker(
     judgements: str | None,
     keys: str,
     waivers: str | None = None,
+    results: str | None = None,
 ) -> None:
     global _STATE
     if _STATE is not None and _STATE.norm_set.digest == digest:
@@ -66,16 +68,38 @@ def _init_worker(
         Path(judgements) if judgements else None,
         load_trusted_keys(Path(keys)),
         Path(waivers) if waivers else None,
+        Path(results) if results else None,
     )
 
 
-def evaluate_sealed(path: str) -> tuple[str, str | None, str | None]:
-    """One bundle in a worker: (path, JSON result, error line)."""
+#: the fields of a result that ``audit status`` reads, kept beside it as a summary
+SUMMARY_FINDING_FIELDS = ("norm_id", "set", "severity", "title", "status")
+SUMMARY_REQUIREMENT_FIELDS = ("catalogue", "id", "version", "title", "status")
+
+
+def summarize(data: dict[str, Any]) -> dict[str, Any]:
+    """The part of a JSON result that the status matrix needs (same shape, fewer fields)."""
+    return {
+        "bundle": data["bundle"],
+        "findings": [{k: f[k] for k in SUMMARY_FINDING_FIELDS} for f in data["findings"]],
+        "requirements": [
+            {k: r[k] for k in SUMMARY_REQUIREMENT_FIELDS} for r in data.get("requirements", [])
+        ],
+        "summary": {"by_status": data["summary"]["by_status"]},
+    }
+
+
+def evaluate_sealed(path: str) -> tuple[str, dict[str, Any] | None, str | None]:
+    """One bundle in a worker: (path, stored result, error line). The worker keeps the
+    JSON result and its summary under their sha256 itself, so the parent parses nothing."""
+    import json
+
     from ..audit import evaluation_options
     from ..engine import evaluate
     from ..evidence.bundle import open_bundle
     from ..report import render
     from ..workdir import private_workdir
+    from .workspace import store_bytes
 
     state = _STATE
     assert state is not None
@@ -93,8 +117,16 @@ def evaluate_sealed(path: str) -> tuple[str, str | None, str | None]:
             options.as_of_source = "option"  # the audit's pinned date, as `check --as-of` gives
             result = evaluate(state.norm_set, opened, options)
         text = render("json", result, lang="en", norm_set=state.norm_set)
-        assert isinstance(text, str)
-        return path, text, None
+        assert isinstance(text, str) and state.results is not None
+        data = text.encode("utf-8")
+        value = json.loads(data)
+        summary = json.dumps(summarize(value), ensure_ascii=False, sort_keys=True).encode()
+        stored = {
+            "result": store_bytes(state.results, data, ".json"),
+            "summary": store_bytes(state.results, summary, ".summary.json"),
+            "by_status": value["summary"]["by_status"],
+        }
+        return path, stored, None
     except InputError as exc:
         return path, None, exc.line()
 
@@ -139,9 +171,6 @@ def run_inputs(
 
 
 def run_all(workspace: Workspace, key: Ed25519PrivateKey, jobs: int | None = None) -> RunOutcome:
-    import json
-
-    from .workspace import store_bytes
 
     global _STATE
     entries = workspace.entries()
@@ -164,12 +193,17 @@ def run_all(workspace: Workspace, key: Ed25519PrivateKey, jobs: int | None = Non
     judgement_path = workspace.judgements / f"{judgements[7:]}.json" if judgements else None
     waiver_path = workspace.root / "waivers" / f"{waivers[7:]}.json" if waivers else None
     _STATE = _State(
-        norm_set, workspace.config.as_of, judgement_path, load_trusted_keys(keys_path), waiver_path
+        norm_set,
+        workspace.config.as_of,
+        judgement_path,
+        load_trusted_keys(keys_path),
+        waiver_path,
+        workspace.results,
     )
     paths = [str(workspace.bundle_path(d)) for d in digests]
     by_path = dict(zip(paths, received, strict=True))
     workers = max(1, min(jobs or os.cpu_count() or 1, len(paths) or 1))
-    outputs: list[tuple[str, str | None, str | None]]
+    outputs: list[tuple[str, dict[str, Any] | None, str | None]]
     if workers == 1:
         outputs = [evaluate_sealed(p) for p in paths]
     else:
@@ -185,26 +219,20 @@ def run_all(workspace: Workspace, key: Ed25519PrivateKey, jobs: int | None = Non
                 str(judgement_path) if judgement_path else None,
                 str(keys_path),
                 str(waiver_path) if waiver_path else None,
+                str(workspace.results),
             ),
         ) as pool:
-            outputs = list(pool.map(evaluate_sealed, paths, chunksize=1))
+            # a few chunks per worker: less pickling than one bundle a task, still balanced
+            chunk = max(1, len(paths) // (workers * 8))
+            outputs = list(pool.map(evaluate_sealed, paths, chunksize=chunk))
     results, errors = [], []
-    for path, text, error in outputs:
+    for path, stored, error in outputs:
         receipt = by_path[path]
         bundle = receipt.body["bundle"]
-        if text is None:
+        if stored is None:
             errors.append({"bundle": bundle["digest"], "id": bundle["id"], "error": error})
             continue
-        data = text.encode("utf-8")
-        summary = json.loads(data)["summary"]["by_status"]
-        results.append(
-            {
-                "bundle": bundle["digest"],
-                "id": bundle["id"],
-                "result": store_bytes(workspace.results, data, ".json"),
-                "by_status": summary,
-            }
-        )
+        results.append({"bundle": bundle["digest"], "id": bundle["id"], **stored})
     body = {"inputs": inputs, "bundles": digests, "results": results, "errors": errors}
     entry = workspace.append("run", body, key)
     return RunOutcome(entry, results, errors)

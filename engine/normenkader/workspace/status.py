@@ -37,11 +37,11 @@ def _statuses(data: dict[str, Any]) -> dict[str, str]:
 
 def build(workspace: Workspace) -> dict[str, Any]:
     """The status of the audit as one JSON-able value (the ``--format json`` document)."""
-    from .review import latest_results, load_result
+    from .review import latest_summaries, load_summary
 
     entries = workspace.entries()
     runs = [e for e in entries if e.type == "run"]
-    run, results = latest_results(workspace)
+    run, results = latest_summaries(workspace)
     previous = runs[-2] if len(runs) > 1 else None
     config = workspace.config
     bundles: list[dict[str, Any]] = []
@@ -107,7 +107,7 @@ def build(workspace: Workspace) -> dict[str, Any]:
             }
         )
     every = [b["digest"] for b in bundles if all(b["meets_every_blocker"].values())]
-    changes = _changes(workspace, previous, bundles, load_result)
+    changes = _changes(workspace, previous, bundles, load_summary)
     ran = {b["digest"] for b in bundles}
     pending = [
         {"id": e.body["bundle"]["id"], "digest": e.body["bundle"]["digest"]}
@@ -156,7 +156,7 @@ def _changes(
         return {"since": None, "bundles_added": [], "bundles_removed": [], "findings": []}
     before: dict[str, dict[str, Any]] = {}
     for item in previous.body.get("results", []):
-        data = load(workspace, str(item["result"]))
+        data = load(workspace, item)
         before[str(item["bundle"])] = {"id": item["id"], "statuses": _statuses(data)}
     now = {b["digest"]: b for b in bundles}
     findings = []

@@ -64,6 +64,12 @@ def check_body(workspace: Workspace, entry: Entry) -> str | None:
             problem = _file_problem(workspace, f"results/{digest[7:]}.json", digest)
             if problem:
                 return problem
+            summary = item.get("summary")
+            if summary is not None:
+                name = f"results/{str(summary)[7:]}.summary.json"
+                problem = _file_problem(workspace, name, str(summary))
+                if problem:
+                    return problem
         return None
     if entry.type == "judgement":
         return _judgement_problem(workspace, entry)
