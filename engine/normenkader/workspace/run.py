@@ -97,7 +97,7 @@ def evaluate_sealed(path: str) -> tuple[str, dict[str, Any] | None, str | None]:
     from ..audit import evaluation_options
     from ..engine import evaluate
     from ..evidence.bundle import open_bundle
-    from ..report import render
+    from ..report.json_report import to_json
     from ..workdir import private_workdir
     from .workspace import store_bytes
 
@@ -116,10 +116,10 @@ def evaluate_sealed(path: str) -> tuple[str, dict[str, Any] | None, str | None]:
             options.trusted_keys = tuple(state.trusted)
             options.as_of_source = "option"  # the audit's pinned date, as `check --as-of` gives
             result = evaluate(state.norm_set, opened, options)
-        text = render("json", result, lang="en", norm_set=state.norm_set)
-        assert isinstance(text, str) and state.results is not None
-        data = text.encode("utf-8")
-        value = json.loads(data)
+        # the bytes of `check --format json` (json_report.render without a context)
+        value = result.to_dict()
+        data = to_json(value).encode("utf-8")
+        assert state.results is not None
         summary = json.dumps(summarize(value), ensure_ascii=False, sort_keys=True).encode()
         stored = {
             "result": store_bytes(state.results, data, ".json"),
@@ -187,6 +187,9 @@ def run_all(workspace: Workspace, key: Ed25519PrivateKey, jobs: int | None = Non
             None, list(runs[-1].body.get("results", [])), list(runs[-1].body.get("errors", []))
         )
     norm_set = workspace.norm_set()
+    import gc
+
+    gc.freeze()  # the compiled set lives as long as the run: forked workers share its pages
     from ..evidence.keys import load_trusted_keys
 
     keys_path = workspace.root / workspace.config.trusted_keys
