@@ -186,3 +186,25 @@ def test_edited_library_report_equals_an_uncached_one(tmp_path: Path) -> None:
     assert warm.code == cold.code
     assert warm.stdout == cold.stdout
     assert warm.stdout != first.stdout  # the norm set's digest names the edit
+
+
+def test_one_file_named_by_several_items(tmp_path: Path) -> None:
+    """Two evidence items may cite one staged file (kept in memory): both open."""
+    source = tmp_path / "bundle"
+    shutil.copytree(ENGINE_BUNDLE, source)
+    manifest = source / "bundle.yaml"
+    text = manifest.read_text("utf-8")
+    line = (
+        '  - {id: dictionary-2026, kind: document, path: docs/dictionary.md, date: "2026-02-01"}\n'
+    )
+    assert line in text
+    twice = line + line.replace("dictionary-2026", "dictionary-copy")
+    twice += (
+        '  - {id: card-copy, kind: model-card, path: model/model_card.yaml, date: "2026-03-01"}\n'
+    )
+    manifest.write_text(text.replace(line, twice), "utf-8")
+    args = ("check", source, "--norms", ENGINE_NORMS, "--as-of", AS_OF, "--format", "json")
+    done = run_cli(*args)
+    assert done.code in (0, 1), done.stderr
+    uncached = run_cli(*args, "--no-cache")
+    assert uncached.stdout == done.stdout
