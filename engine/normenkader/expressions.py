@@ -108,12 +108,23 @@ class Expression:
             raise EvaluationError(f"does not compile: {exc}") from None
         try:
             return program.execute(context)
+        except KeyError as exc:  # a field the evidence does not have: name it, not a repr
+            field = str(exc.args[0]) if exc.args else "?"
+            raise MissingField(field) from None
         except Exception as exc:  # the extension raises several builtin types
             raise EvaluationError(_clean(str(exc))) from None
 
 
 class EvaluationError(Exception):
     """An expression raised at run time (missing field, type mismatch, division by zero)."""
+
+
+class MissingField(EvaluationError):
+    """The expression reads a field that the evidence (or profile) does not have."""
+
+    def __init__(self, field: str) -> None:
+        self.field = _clean(field)[:120]
+        super().__init__(f"no field {self.field}")
 
 
 def _clean(message: str) -> str:

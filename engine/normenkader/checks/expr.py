@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..budget import BudgetExceeded
 from ..celsyntax import CelParseError, parse
-from ..expressions import CelSyntaxError, EvaluationError, Expression
+from ..expressions import CelSyntaxError, EvaluationError, Expression, MissingField
 from ..messages import texts
 from ..results import CheckResult, Status
 from . import PYDANTIC_CONFIG, CheckConfig, CheckConfigError, register
@@ -62,6 +62,13 @@ class ExprCheck:
             value = ctx.evaluate(self.expression)
         except BudgetExceeded:
             raise
+        except MissingField as exc:
+            return CheckResult(
+                "expr",
+                Status.ERROR,
+                texts("check.expr.missing_field", field=exc.field),
+                {"expr": self.config.expr, "missing_field": exc.field},
+            )
         except EvaluationError as exc:
             return CheckResult(
                 "expr",

@@ -9,6 +9,10 @@ CHECKS: dict[str, tuple[str, str]] = {
     "check.evidence_absent": ("evidence absent", "bewijs ontbreekt"),
     # expr
     "check.expr.raised": ("expression raised: {error}", "expressie gaf een fout: {error}"),
+    "check.expr.missing_field": (
+        "the evidence has no field '{field}' that this check reads",
+        "het bewijs heeft geen veld '{field}' dat deze controle leest",
+    ),
     "check.expr.not_boolean": (
         "expression gave {type}, not a boolean",
         "expressie gaf {type}, geen boolean",
