@@ -380,15 +380,28 @@ def ledger_verify(directory: Path, fmt: str) -> None:
 @lang_option
 @_key_option
 def report(directory: Path, output: Path, lang: str, key_path: Path | None) -> None:
-    """Write one self-contained HTML report of the whole audit and record its sha256."""
+    """Write one self-contained HTML report of the whole audit and record its sha256.
+
+    The ledger is verified first: over a ledger that is not intact no report is issued
+    (exit 3, LEDGER_BROKEN naming the first defect).
+    """
     from ..atomic import write_atomic
+    from ..textsafe import visible
     from ..workspace import status as audit_status
     from ..workspace.report import render as render_html
+    from ..workspace.verify import verify_workspace
     from ..workspace.workspace import actor_key, open_workspace
 
     key = actor_key(key_path)
     workspace = open_workspace(directory)
     try:
+        verdict = verify_workspace(workspace)  # a report is issued over an intact ledger only
+        if verdict.problem is not None:
+            click.echo(
+                f"error LEDGER_BROKEN: {visible(str(directory))}: {verdict.problem.line()}",
+                err=True,
+            )
+            sys.exit(3)
         document = audit_status.build(workspace)
         page = render_html(workspace, document, lang).encode("utf-8")
         write_atomic(output, page, public=True)

@@ -157,12 +157,14 @@ def anchor(digest: str) -> str:
 
 def context(workspace: Workspace, status: dict[str, Any], lang: str) -> dict[str, Any]:
     """Everything the template shows, from the status document and the ledger."""
-    from .review import load_result
+    from .review import latest_summaries
 
     entries = workspace.entries()
+    _, items = latest_summaries(workspace)  # each checked against its digest
+    summaries = {str(item["bundle"]): item["data"] for item in items}
     details = []
     for bundle in status["bundles"]:
-        data = load_result(workspace, str(bundle["result"]))
+        data = summaries[str(bundle["digest"])]
         open_findings = [
             {
                 "norm": f["norm_id"],

@@ -77,11 +77,21 @@ SUMMARY_FINDING_FIELDS = ("norm_id", "set", "severity", "title", "status")
 SUMMARY_REQUIREMENT_FIELDS = ("catalogue", "id", "version", "title", "status")
 
 
+def _finding_summary(finding: dict[str, Any]) -> dict[str, Any]:
+    """A finding's status fields; an open one (not pass, not n/a) keeps its reason and
+    message too, which the audit report shows."""
+    kept = {k: finding[k] for k in SUMMARY_FINDING_FIELDS}
+    if finding["status"] not in ("pass", "not_applicable"):
+        kept["reason"] = finding.get("reason")
+        kept["message"] = finding.get("message")
+    return kept
+
+
 def summarize(data: dict[str, Any]) -> dict[str, Any]:
     """The part of a JSON result that the status matrix needs (same shape, fewer fields)."""
     return {
         "bundle": data["bundle"],
-        "findings": [{k: f[k] for k in SUMMARY_FINDING_FIELDS} for f in data["findings"]],
+        "findings": [_finding_summary(f) for f in data["findings"]],
         "requirements": [
             {k: r[k] for k in SUMMARY_REQUIREMENT_FIELDS} for r in data.get("requirements", [])
         ],
