@@ -134,9 +134,12 @@ def test_one_edited_norm_is_validated_alone(
 
     edited = files[len(files) // 2]
     _edit_title(edited)
+    shards = set(cache.glob("normshard-*.json"))
+    assert len(shards) == len({path.parent for path in files})  # one per folder
     start = validation_count()
     incremental = load_norm_set([library])
     assert validation_count() - start == 1  # only the edited norm
+    assert len(set(cache.glob("normshard-*.json")) - shards) == 1  # only its folder's shard
     cold = load_norm_set([library], use_cache=False)
     assert incremental.digest == cold.digest
     assert _summary(incremental) == _summary(cold)

@@ -46,7 +46,15 @@ from .resources import schemas_dir
 _SAFE_KEY = re.compile(r"^[0-9a-f]{64}$")
 _SAFE_FAMILY = re.compile(r"^[a-z]{1,32}$")
 #: Entries kept per family; the oldest are removed when a new one is written.
-KEEP = {"bundle": 32, "dataset": 32, "rollup": 8, "normset": 16, "catalogues": 8}
+KEEP = {
+    "bundle": 32,
+    "dataset": 32,
+    "rollup": 8,
+    "normset": 16,
+    "normindex": 16,
+    "normshard": 2048,  # one per folder of norm files (norms/compiled.py)
+    "catalogues": 8,
+}
 #: Bytes kept per family: the oldest entries beyond this go too (the newest always stays),
 #: so audit-scale entries (a 10,000-item bundle, a 10,000-norm library: megabytes each)
 #: never let the folder grow to ``KEEP`` times ``MAX_ENTRY_BYTES``.

@@ -11,8 +11,10 @@ When one norm file of a library changed, only that file is validated again: the 
 the same norm folders' previous load (found through a small ``normindex`` entry) holds each
 file's display path and sha256 with its validated form, and every file whose path and bytes
 are unchanged takes its validated form from there; the checks across norms (unique ids,
-file names, the dependency graph) run over the whole set again. ``validation_count``
-reports how many files were validated in this process.
+file names, the dependency graph) run over the whole set again. The validated norms are
+stored in one shard per folder of norm files, keyed by those files' paths and bytes, so an
+edit writes one new shard and a small entry, not the whole library again.
+``validation_count`` reports how many files were validated in this process.
 """
 
 from __future__ import annotations
@@ -40,8 +42,9 @@ from .profiles import Profile, load_profile, with_prerequisites
 if TYPE_CHECKING:
     from ..yamlio import Document
 
-CACHE_FORMAT = "normset-cache/4"
+CACHE_FORMAT = "normset-cache/5"
 INDEX_FORMAT = "normindex-cache/1"
+SHARD_FORMAT = "normshard-cache/1"
 MAX_NORM_FILE_BYTES = 8 * 1024 * 1024
 
 
@@ -255,8 +258,8 @@ def load_norm_set(
     key = _cache_key(contents)
     if use_cache is None:
         use_cache = cache.enabled()
-    cached = cache.read("normset", CACHE_FORMAT, key) if use_cache else None
-    if isinstance(cached, dict):
+    cached = _read_entry(key) if use_cache else None
+    if cached is not None:
         validated, digests, reads = cached["norms"], cached["digests"], cached["reads"]
         norms = [_from_validated(data) for data in validated]
         for norm in norms:
@@ -280,8 +283,9 @@ def load_norm_set(
             # no sort_keys: declaration order (evidence inputs, params) is part of the norm
             # and must read back exactly as validated, or warm and cold runs would differ
             shas = {_display(path): hashlib.sha256(data).hexdigest() for path, data in contents}
-            value = {"norms": validated, "digests": digests, "reads": reads, "files": shas}
-            cache.write("normset", CACHE_FORMAT, key, value)
+            value = {"digests": digests, "reads": reads, "files": shas}
+            stored = set(previous["shards"]) if previous is not None else set()
+            _write_entry(key, value, validated, stored)
             cache.write("normindex", INDEX_FORMAT, index_key, {"normset": key})
     by_id = {norm.id: norm for norm in norms}
     problems: list[str] = []
@@ -548,10 +552,47 @@ def _previous_entry(index_key: str) -> dict[str, Any] | None:
     index = cache.read("normindex", INDEX_FORMAT, index_key)
     if not isinstance(index, dict) or not isinstance(index.get("normset"), str):
         return None
-    entry = cache.read("normset", CACHE_FORMAT, index["normset"])
-    if not isinstance(entry, dict) or not isinstance(entry.get("files"), dict):
+    return _read_entry(index["normset"])
+
+
+def _read_entry(key: str) -> dict[str, Any] | None:
+    """A cached norm set: its entry with the validated norms of all its shards, sorted by
+    id as ``validate_documents`` returns them; None if the entry or any shard is missing."""
+    entry = cache.read("normset", CACHE_FORMAT, key)
+    if not isinstance(entry, dict) or not isinstance(entry.get("shards"), list):
         return None
+    if not all(isinstance(entry.get(name), dict) for name in ("digests", "reads", "files")):
+        return None
+    norms: list[dict[str, Any]] = []
+    for shard in entry["shards"]:
+        value = cache.read("normshard", SHARD_FORMAT, shard) if isinstance(shard, str) else None
+        if not isinstance(value, dict) or not isinstance(value.get("norms"), list):
+            return None
+        norms.extend(value["norms"])
+    entry["norms"] = sorted(norms, key=lambda data: data["id"])
     return entry
+
+
+def _write_entry(
+    key: str, value: dict[str, Any], validated: list[dict[str, Any]], stored: set[str]
+) -> None:
+    """Store a norm set as one small entry (digests, fields read, file digests, shard keys)
+    and its validated norms in shards, one per folder of norm files, each keyed by its
+    files' display paths and bytes: after an edit only the edited norm's shard is new.
+    Shards in ``stored`` (read for this load) are not written again."""
+    shas: dict[str, str] = value["files"]
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for data in validated:
+        groups.setdefault(data["source"].rpartition("/")[0], []).append(data)
+    shards = []
+    for group in sorted(groups):
+        members = groups[group]
+        files = sorted(f"{data['source']}\0{shas[data['source']]}" for data in members)
+        shard = cache.make_key(SHARD_FORMAT, [group, *files])
+        if shard not in stored:
+            cache.write("normshard", SHARD_FORMAT, shard, {"norms": members})
+        shards.append(shard)
+    cache.write("normset", CACHE_FORMAT, key, {**value, "shards": shards})
 
 
 def _validate_changed(
