@@ -248,7 +248,7 @@ def build_plan(norm_set: Any) -> list[dict[str, Any]]:
 
     catalogues = load_catalogues()
     infos = from_norm_set(norm_set)
-    derived: dict[tuple[str, str], list[str]] = {}
+    derived: dict[tuple[str, str], dict[str, None]] = {}  # an ordered set: O(1) membership
     nominal: dict[tuple[str, str], set[str]] = {}
     for norm_id, info in infos.items():
         for citation in info.derived_from:
@@ -256,9 +256,7 @@ def build_plan(norm_set: Any) -> list[dict[str, Any]]:
             if target is None or citation.id not in target.items:
                 continue
             if target.items[citation.id].type in ROLLUP_TYPES:
-                norms = derived.setdefault((target.key, citation.id), [])
-                if norm_id not in norms:
-                    norms.append(norm_id)
+                derived.setdefault((target.key, citation.id), {})[norm_id] = None
                 if citation.strength == "nominal":
                     nominal.setdefault((target.key, citation.id), set()).add(norm_id)
     ruled: dict[tuple[str, str], Rule] = {}
@@ -281,7 +279,7 @@ def build_plan(norm_set: Any) -> list[dict[str, Any]]:
                 "id": item.id,
                 "version": catalogue.version,
                 "title": dict(item.title) if item.title else {"nl": item.id, "en": item.id},
-                "derived": sorted(derived.get(key, [])),
+                "derived": sorted(derived.get(key, {})),
                 "nominal": sorted(nominal.get(key, set())),
                 "rule": None
                 if explicit is None
