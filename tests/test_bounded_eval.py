@@ -196,3 +196,25 @@ def test_a_degenerate_expression_is_refused_not_a_crash(norms: Path) -> None:
     assert run.code == 3, run.stderr
     assert "nested deeper than" in run.stdout + run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_cached_syntax_trees_are_the_parsed_ones() -> None:
+    """The local cache keeps each expression's tree as data (budget.load_trees): for every
+    expression of the shipped library the stored form decodes to the same tree, and the
+    same cost bound, as parsing it afresh."""
+    from normenkader.celsyntax import from_data, to_data
+    from normenkader.norms.compiled import load_norm_set
+
+    sources = set()
+    for norm in load_norm_set(None, None).norms.values():
+        sources.update(norm.expression_sources())
+        if norm.applies_if:
+            sources.add(norm.applies_if)
+    parsed = {s: parse(s) for s in sources}
+    assert len(parsed) > 100
+    variables = {"model_card": {"features": [{"name": "x"}] * 50}, "profile": {"a": True}}
+    for source, node in parsed.items():
+        data = json.loads(json.dumps(to_data(node)))  # through JSON, as the cache stores it
+        again = from_data(data)
+        assert to_data(again) == to_data(node), source
+        assert estimate(again, variables) == estimate(node, variables), source

@@ -45,7 +45,9 @@ from .celsyntax import (
     Node,
     Select,
     Unary,
+    from_data,
     parse,
+    to_data,
 )
 from .expressions import EvaluationError, Expression
 
@@ -308,16 +310,62 @@ def estimate(node: Node, variables: dict[str, Any], sizes: Sizes | None = None) 
 
 
 _TREES: dict[str, Node | None] = {}
+#: the trees of one norm set as kept in the local cache (source -> to_data, or None when
+#: the source does not parse); ``_STORED_KEY`` is that entry's key, ``_STORED_NEW`` whether
+#: this process parsed a source the entry lacked
+_STORED: dict[str, Any] = {}
+_STORED_KEY: str | None = None
+_STORED_NEW = False
+TREES_CACHE_FORMAT = "normenkader-cache-celtrees/1"
+
+
+def load_trees(norm_set_digest: str) -> None:
+    """Take the syntax trees of this norm set's expressions from the local cache (keyed by
+    the norm-set digest and the engine fingerprint), so a warm run does not parse them."""
+    global _STORED, _STORED_KEY, _STORED_NEW
+    from . import cache
+
+    key = cache.make_key(TREES_CACHE_FORMAT, [norm_set_digest])
+    if key == _STORED_KEY:
+        return
+    value = cache.read("celtrees", TREES_CACHE_FORMAT, key)
+    _STORED, _STORED_KEY, _STORED_NEW = (value if isinstance(value, dict) else {}), key, False
+
+
+def save_trees() -> None:
+    """Keep the trees parsed in this run for the next one (nothing when none was new)."""
+    global _STORED_NEW
+    if _STORED_NEW and _STORED_KEY is not None:
+        from . import cache
+
+        cache.write("celtrees", TREES_CACHE_FORMAT, _STORED_KEY, _STORED)
+        _STORED_NEW = False
 
 
 def tree(source: str) -> Node | None:
-    """The syntax tree of a source (cached per process), or None when it does not parse."""
-    if source not in _TREES:
+    """The syntax tree of a source (cached per process and, with :func:`load_trees`, in the
+    local cache), or None when it does not parse."""
+    global _STORED_NEW
+    if source in _TREES:
+        return _TREES[source]
+    if source in _STORED:
+        stored = _STORED[source]
         try:
-            _TREES[source] = parse(source)
-        except CelParseError:
-            _TREES[source] = None
-    return _TREES[source]
+            node = None if stored is None else from_data(stored)
+        except (ValueError, KeyError, TypeError, IndexError):
+            pass  # an entry that does not decode is a miss
+        else:
+            _TREES[source] = node
+            return node
+    try:
+        parsed: Node | None = parse(source)
+    except CelParseError:
+        parsed = None
+    _TREES[source] = parsed
+    if _STORED_KEY is not None:
+        _STORED[source] = None if parsed is None else to_data(parsed)
+        _STORED_NEW = True
+    return parsed
 
 
 def evaluate(

@@ -16,6 +16,7 @@ expression as one whose cost cannot be bounded statically.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 
 class _Node:
@@ -122,6 +123,66 @@ class Cond(_Node):
 Node = (
     Lit | Ident | Select | Index | Call | Comprehension | ListLit | MapLit | Unary | Binary | Cond
 )
+
+
+def to_data(node: Node) -> list[Any]:
+    """The tree as JSON-able lists (for the local cache): ``[tag, ...fields]``."""
+    if isinstance(node, Lit):
+        if isinstance(node.value, bytes):
+            return ["B", node.value.hex(), node.size]
+        return ["L", node.value, node.size]
+    if isinstance(node, Ident):
+        return ["I", node.name]
+    if isinstance(node, Select):
+        return ["S", to_data(node.operand), node.field, node.test]
+    if isinstance(node, Index):
+        return ["X", to_data(node.operand), to_data(node.key)]
+    if isinstance(node, Call):
+        target = None if node.target is None else to_data(node.target)
+        return ["C", node.function, target, [to_data(a) for a in node.args]]
+    if isinstance(node, Comprehension):
+        return ["M", node.macro, to_data(node.range), node.var, [to_data(b) for b in node.body]]
+    if isinstance(node, ListLit):
+        return ["A", [to_data(i) for i in node.items]]
+    if isinstance(node, MapLit):
+        return ["D", [[to_data(k), to_data(v)] for k, v in node.entries]]
+    if isinstance(node, Unary):
+        return ["U", node.op, to_data(node.operand)]
+    if isinstance(node, Binary):
+        return ["O", node.op, to_data(node.left), to_data(node.right)]
+    return ["Q", to_data(node.test), to_data(node.then), to_data(node.otherwise)]
+
+
+def from_data(data: Any) -> Node:
+    """The tree :func:`to_data` wrote (ValueError, KeyError, TypeError on anything else)."""
+    tag = data[0]
+    if tag == "L":
+        return Lit(data[1], int(data[2]))
+    if tag == "B":
+        return Lit(bytes.fromhex(data[1]), int(data[2]))
+    if tag == "I":
+        return Ident(str(data[1]))
+    if tag == "S":
+        return Select(from_data(data[1]), str(data[2]), bool(data[3]))
+    if tag == "X":
+        return Index(from_data(data[1]), from_data(data[2]))
+    if tag == "C":
+        target = None if data[2] is None else from_data(data[2])
+        return Call(str(data[1]), target, tuple(from_data(a) for a in data[3]))
+    if tag == "M":
+        body = tuple(from_data(b) for b in data[4])
+        return Comprehension(str(data[1]), from_data(data[2]), str(data[3]), body)
+    if tag == "A":
+        return ListLit(tuple(from_data(i) for i in data[1]))
+    if tag == "D":
+        return MapLit(tuple((from_data(k), from_data(v)) for k, v in data[1]))
+    if tag == "U":
+        return Unary(str(data[1]), from_data(data[2]))
+    if tag == "O":
+        return Binary(str(data[1]), from_data(data[2]), from_data(data[3]))
+    if tag == "Q":
+        return Cond(from_data(data[1]), from_data(data[2]), from_data(data[3]))
+    raise ValueError(f"unknown node tag {tag!r}")
 
 MACROS = {"all": 2, "exists": 2, "exists_one": 2, "filter": 2}
 

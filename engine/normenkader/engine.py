@@ -173,6 +173,7 @@ def _facts_used(expression: str, bundle: Bundle) -> dict[str, Any]:
 
 
 def evaluate(norm_set: NormSet, bundle: Bundle, options: Options) -> Result:
+    budget.load_trees(norm_set.digest)
     scope = _BundleScope(bundle, options.as_of, norm_set.profile.dates, not options.isolated)
     findings: dict[str, Finding] = {}
     for norm in norm_set.norms.values():
@@ -206,6 +207,7 @@ def evaluate(norm_set: NormSet, bundle: Bundle, options: Options) -> Result:
             result.notices.extend(policy.notices())
     result.notices.sort(key=lambda n: (str(n.get("norm_id", "")), str(n.get("code", ""))))
     result.requirements = rollup(result, norm_set)
+    budget.save_trees()
     return result
 
 
