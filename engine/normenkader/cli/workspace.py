@@ -8,15 +8,20 @@ the entry needs (docs/audit.md).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import format_option, norm_paths_option, output_option
 from .lang import lang_option
+
+if TYPE_CHECKING:
+    from ..workspace.workspace import Workspace
 
 KEY_HELP = "The actor's private key (default: the file in $NORMENKADER_AUDIT_KEY)."
 
@@ -25,6 +30,18 @@ def _key_option(function: Any) -> Any:
     return click.option("--key", "key_path", type=click.Path(path_type=Path), help=KEY_HELP)(
         function
     )
+
+
+@contextlib.contextmanager
+def _opened(directory: Path) -> Iterator[Workspace]:
+    """The workspace at ``directory``, its ledger closed again whatever happens."""
+    from ..workspace.workspace import open_workspace
+
+    workspace = open_workspace(directory)
+    try:
+        yield workspace
+    finally:
+        workspace.close()
 
 
 def _workspace_argument(function: Any) -> Any:
@@ -105,12 +122,11 @@ def add(directory: Path, bundles: tuple[Path, ...], key_path: Path | None) -> No
     """
     from ..textsafe import visible
     from ..workspace.intake import add_one
-    from ..workspace.workspace import actor_key, open_workspace
+    from ..workspace.workspace import actor_key
 
     key = actor_key(key_path)
-    workspace = open_workspace(directory)
     rejected = 0
-    try:
+    with _opened(directory) as workspace:
         for source in bundles:
             outcome = add_one(workspace, source, key)
             if outcome.status == "rejected":
@@ -120,8 +136,6 @@ def add(directory: Path, bundles: tuple[Path, ...], key_path: Path | None) -> No
                 click.echo(f"known    {outcome.bundle_id} {str(outcome.digest)[:19]}")
             else:
                 click.echo(f"received {outcome.bundle_id} {str(outcome.digest)[:19]}")
-    finally:
-        workspace.close()
     if rejected:
         sys.exit(3)
 
@@ -140,14 +154,11 @@ def add_register(directory: Path, export: Path, key_path: Path | None) -> None:
     """
     from ..textsafe import visible
     from ..workspace.register import add_register as take_in
-    from ..workspace.workspace import actor_key, open_workspace
+    from ..workspace.workspace import actor_key
 
     key = actor_key(key_path)
-    workspace = open_workspace(directory)
-    try:
+    with _opened(directory) as workspace:
         outcomes = take_in(workspace, export, key)
-    finally:
-        workspace.close()
     counts = {"accepted": 0, "known": 0, "rejected": 0}
     for outcome in outcomes:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
@@ -171,14 +182,11 @@ def run(directory: Path, jobs: int | None, key_path: Path | None) -> None:
     Exit 2 when a bundle could not be evaluated, else 0 (verdicts are in 'audit status').
     """
     from ..workspace.run import run_all
-    from ..workspace.workspace import actor_key, open_workspace
+    from ..workspace.workspace import actor_key
 
     key = actor_key(key_path)
-    workspace = open_workspace(directory)
-    try:
+    with _opened(directory) as workspace:
         outcome = run_all(workspace, key, jobs)
-    finally:
-        workspace.close()
     if outcome.entry is None:
         click.echo(
             f"up to date: {len(outcome.results)} result(s), nothing changed since the last run"
@@ -201,12 +209,10 @@ def status(directory: Path, fmt: str, output: Path | None, lang: str) -> None:
     changed since the previous run. The JSON form follows audit-status.schema.json."""
     from ..errors import InputError
     from ..workspace import status as audit_status
-    from ..workspace.workspace import open_workspace
 
     if fmt == "xlsx" and output is None:
         raise InputError("USAGE", "--format xlsx writes a file: give -o FILE.xlsx")
-    workspace = open_workspace(directory)
-    try:
+    with _opened(directory) as workspace:
         document = audit_status.build(workspace)
         if fmt == "html":
             from ..workspace.report import render as render_html
@@ -214,8 +220,6 @@ def status(directory: Path, fmt: str, output: Path | None, lang: str) -> None:
             rendered: str | bytes = render_html(workspace, document, lang)
         else:
             rendered = audit_status.render(document, fmt, lang)
-    finally:
-        workspace.close()
     _emit(rendered, output)
 
 
@@ -240,13 +244,9 @@ def review(directory: Path, fmt: str, lang: str) -> None:
     norm's prompt and the evidence (id, sha256) a judgement is pinned to."""
     from ..textsafe import visible
     from ..workspace.review import review_queue
-    from ..workspace.workspace import open_workspace
 
-    workspace = open_workspace(directory)
-    try:
+    with _opened(directory) as workspace:
         queue = review_queue(workspace)
-    finally:
-        workspace.close()
     if fmt == "json":
         click.echo(json.dumps(queue, ensure_ascii=False, indent=2, sort_keys=True))
         return
@@ -281,14 +281,11 @@ def judge(
     """Record a signed judgement (an assessor's key), pinned to the digests of the evidence
     judged; the next 'audit run' applies it."""
     from ..workspace.review import judge as record
-    from ..workspace.workspace import actor_key, open_workspace
+    from ..workspace.workspace import actor_key
 
     key = actor_key(key_path)
-    workspace = open_workspace(directory)
-    try:
+    with _opened(directory) as workspace:
         judged = record(workspace, bundle_ref, norm_id, verdict=verdict, reason=reason, key=key)
-    finally:
-        workspace.close()
     click.echo(
         f"judgement #{judged.entry.seq}: {judged.entry.body['id']} {norm_id} {verdict}"
         " (applied by the next 'audit run')"
@@ -303,14 +300,11 @@ def waive(directory: Path, waivers: Path, key_path: Path | None) -> None:
     """Record the signed waivers of WAIVERS (signed by their author and by this approver's
     key with 'normenkader waivers sign'); the next 'audit run' applies them per bundle."""
     from ..workspace.waivers import record_waivers
-    from ..workspace.workspace import actor_key, open_workspace
+    from ..workspace.workspace import actor_key
 
     key = actor_key(key_path)
-    workspace = open_workspace(directory)
-    try:
+    with _opened(directory) as workspace:
         recorded = record_waivers(workspace, waivers, key)
-    finally:
-        workspace.close()
     for item in recorded:
         if item.seq is None:
             click.echo(f"known    {item.id} {item.norm}")
@@ -334,13 +328,9 @@ def ledger_verify(directory: Path, fmt: str) -> None:
     Exit 0 when intact; exit 3 naming the first entry changed, removed, reordered or forged.
     """
     from ..workspace.verify import verify_workspace
-    from ..workspace.workspace import open_workspace
 
-    workspace = open_workspace(directory)
-    try:
+    with _opened(directory) as workspace:
         verdict = verify_workspace(workspace)
-    finally:
-        workspace.close()
     last = verdict.entries[-1] if verdict.entries else None
     if fmt == "json":
         click.echo(
@@ -390,11 +380,10 @@ def report(directory: Path, output: Path, lang: str, key_path: Path | None) -> N
     from ..workspace import status as audit_status
     from ..workspace.report import render as render_html
     from ..workspace.verify import verify_workspace
-    from ..workspace.workspace import actor_key, open_workspace
+    from ..workspace.workspace import actor_key
 
     key = actor_key(key_path)
-    workspace = open_workspace(directory)
-    try:
+    with _opened(directory) as workspace:
         verdict = verify_workspace(workspace)  # a report is issued over an intact ledger only
         if verdict.problem is not None:
             click.echo(
@@ -414,7 +403,5 @@ def report(directory: Path, output: Path, lang: str, key_path: Path | None) -> N
             "ledger_head": document["ledger"]["head"],
         }
         entry = workspace.append("report", body, key)
-    finally:
-        workspace.close()
     assert entry is not None
     click.echo(f"wrote {output} (report entry #{entry.seq}, {body['sha256'][:19]})")

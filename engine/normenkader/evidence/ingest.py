@@ -31,7 +31,7 @@ import hashlib
 import os
 import stat
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -319,6 +319,25 @@ def write_staged(staging: Path, relative: str, data: bytes) -> None:
         os.close(out)
 
 
+def _hashed(
+    chunks: Iterable[bytes | memoryview],
+    consume: Callable[[bytes | memoryview], None],
+    budget: Budget,
+    file_limit: int,
+    where: str,
+    code: str,
+) -> FileRecord:
+    """Hash ``chunks`` while enforcing the byte limits, handing each to ``consume``."""
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        budget.add_bytes(len(chunk), size, file_limit, where, code)
+        digest.update(chunk)
+        consume(chunk)
+    return FileRecord(size=size, sha256=digest.hexdigest())
+
+
 def copy_hashed(
     chunks: Iterable[bytes | memoryview],
     out_fd: int,
@@ -328,17 +347,14 @@ def copy_hashed(
     code: str = "FILE_TOO_LARGE",
 ) -> FileRecord:
     """Write chunks to ``out_fd`` while hashing them and enforcing the byte limits."""
-    digest = hashlib.sha256()
-    size = 0
-    for chunk in chunks:
-        size += len(chunk)
-        budget.add_bytes(len(chunk), size, file_limit, where, code)
-        digest.update(chunk)
+
+    def write(chunk: bytes | memoryview) -> None:
         view = memoryview(chunk)
         while view:
             written = os.write(out_fd, view)
             view = view[written:]
-    return FileRecord(size=size, sha256=digest.hexdigest())
+
+    return _hashed(chunks, write, budget, file_limit, where, code)
 
 
 def hash_chunks(
@@ -350,14 +366,7 @@ def hash_chunks(
     code: str = "FILE_TOO_LARGE",
 ) -> FileRecord:
     """Like ``copy_hashed``, but the bytes are appended to ``kept`` instead of written."""
-    digest = hashlib.sha256()
-    size = 0
-    for chunk in chunks:
-        size += len(chunk)
-        budget.add_bytes(len(chunk), size, file_limit, where, code)
-        digest.update(chunk)
-        kept.append(bytes(chunk))
-    return FileRecord(size=size, sha256=digest.hexdigest())
+    return _hashed(chunks, lambda chunk: kept.append(bytes(chunk)), budget, file_limit, where, code)
 
 
 def read_fd_chunks(fd: int, buffer: bytearray | None = None) -> Iterable[memoryview]:

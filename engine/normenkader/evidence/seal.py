@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from .. import __version__
@@ -20,7 +21,7 @@ from ..asof import today
 from ..errors import InputError
 from .bag import MANIFEST, PAYLOAD, TAGMANIFEST, encode_path
 from .bundle import open_bundle
-from .ingest import Limits, StagedTree
+from .ingest import FileRecord, Limits, StagedTree
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,36 @@ class SealResult:
     files: int
     bytes: int
     output: Path
+
+
+def tag_files(
+    bundle_id: str,
+    organisation: object,
+    digest: str,
+    files: dict[str, FileRecord],
+    day: date | None = None,
+) -> dict[str, bytes]:
+    """The tag files of a sealed bag (bagit.txt, bag-info.txt, the payload manifest and the
+    tag manifest), from the bundle's id, organisation, digest and payload records."""
+    total = sum(record.size for record in files.values())
+    bag_info = (
+        f"Bag-Software-Agent: normenkader {__version__}\n"
+        f"Bagging-Date: {(day or today()).isoformat()}\n"
+        f"External-Identifier: {bundle_id}\n"
+        f"Source-Organization: {' '.join(str(organisation or '').split())}\n"
+        f"Bundle-Digest: {digest}\n"
+        f"Payload-Oxum: {total}.{len(files)}\n"
+    ).encode()
+    bagit = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+    manifest = "".join(
+        f"{record.sha256}  {encode_path(PAYLOAD + path)}\n"
+        for path, record in sorted(files.items())
+    ).encode("utf-8")
+    tags = {"bagit.txt": bagit, "bag-info.txt": bag_info, MANIFEST: manifest}
+    tags[TAGMANIFEST] = "".join(
+        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(tags.items())
+    ).encode()
+    return tags
 
 
 def seal_bundle(
@@ -50,26 +81,9 @@ def seal_bundle(
     bundle = open_bundle(source, limits, workdir)
     tree = bundle.tree
     total = sum(r.size for r in tree.files.values())
-    head = bundle.manifest["bundle"]
-    organisation = " ".join(str(head.get("organisation", "")).split())
-    bag_info = (
-        f"Bag-Software-Agent: normenkader {__version__}\n"
-        f"Bagging-Date: {today().isoformat()}\n"
-        f"External-Identifier: {bundle.id}\n"
-        f"Source-Organization: {organisation}\n"
-        f"Bundle-Digest: {bundle.digest}\n"
-        f"Payload-Oxum: {total}.{len(tree.files)}\n"
-    ).encode()
-    bagit = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
-    manifest = "".join(
-        f"{record.sha256}  {encode_path(PAYLOAD + path)}\n"
-        for path, record in sorted(tree.files.items())
-    ).encode("utf-8")
-    tags = {"bagit.txt": bagit, "bag-info.txt": bag_info, MANIFEST: manifest}
-    tagmanifest = "".join(
-        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(tags.items())
-    ).encode()
-    tags[TAGMANIFEST] = tagmanifest
+    tags = tag_files(
+        bundle.id, bundle.manifest["bundle"].get("organisation"), bundle.digest, tree.files
+    )
     signatures = {f"signatures/{name}": data for name, data in sorted(tree.signatures.items())}
     if output.name.lower().endswith(".zip"):
         _write_zip(output, tree, tags, signatures)

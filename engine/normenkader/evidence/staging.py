@@ -8,6 +8,7 @@ them imports another's caller.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import stat
 from collections.abc import Callable
@@ -53,8 +54,9 @@ def stage(source: Path, limits: Limits | None = None, workdir: Path | None = Non
         files = stage_folder(source, staging, limits, pending)
         return classify(staging, files, limits, str(source), "folder", pending)
     if stat.S_ISREG(info.st_mode):
-        files = stage_zip(source, staging, limits)
-        return classify(staging, files, limits, str(source), "zip")
+        pending_zip: dict[str, bytes] = {}
+        files = stage_zip(source, staging, limits, pending_zip)
+        return classify(staging, files, limits, str(source), "zip", pending_zip)
     raise InputError("SPECIAL_FILE", "the bundle is neither a folder nor a .zip file", str(source))
 
 
@@ -103,7 +105,11 @@ def classify(
 
 def _write_pending(staging: Path, pending: dict[str, bytes], chosen: Callable[[str], bool]) -> None:
     """Write the pending files that ``chosen`` picks; drop them from ``pending``."""
-    for path in [path for path in pending if chosen(path)]:
+    picked = [path for path in pending if chosen(path)]
+    if picked:  # a zip's single top folder is not made while all its files are pending
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(staging, 0o700)
+    for path in picked:
         write_staged(staging, path, pending.pop(path))
 
 

@@ -25,6 +25,8 @@ from typing import BinaryIO
 from ..errors import InputError
 from .ingest import (
     CHUNK,
+    MEMORY_FILE_BYTES,
+    MEMORY_TOTAL_BYTES,
     RATIO_FLOOR,
     Budget,
     FileRecord,
@@ -33,6 +35,7 @@ from .ingest import (
     check_path,
     copy_hashed,
     create_private,
+    hash_chunks,
     printable,
 )
 
@@ -60,8 +63,14 @@ class Entry:
     data_start: int = 0
 
 
-def stage_zip(source: Path, staging: Path, limits: Limits) -> dict[str, FileRecord]:
-    """Copy every member of the zip at ``source`` into ``staging``; return the records."""
+def stage_zip(
+    source: Path, staging: Path, limits: Limits, pending: dict[str, bytes] | None = None
+) -> dict[str, FileRecord]:
+    """Copy every member of the zip at ``source`` into ``staging``; return the records.
+
+    With ``pending`` given, small members (as for folders: ``MEMORY_FILE_BYTES`` each, up
+    to ``MEMORY_TOTAL_BYTES``) are kept there in memory instead of written; a member's
+    inflated bytes never exceed its declared size, so the bound holds for hostile zips."""
     display = str(source)
     flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     try:
@@ -76,14 +85,25 @@ def stage_zip(source: Path, staging: Path, limits: Limits) -> dict[str, FileReco
         _locate_data(handle, entries, cd_offset, display)
         budget = Budget(limits)
         files: dict[str, FileRecord] = {}
+        in_memory = 0
         for entry in entries:
             if entry.is_dir:
                 continue
             where = f"{display}!{printable(entry.name)}"
             budget.count_file(where)
+            chunks = _member_chunks(handle, entry, where)
+            if (
+                pending is not None
+                and entry.size <= MEMORY_FILE_BYTES
+                and in_memory + entry.size <= MEMORY_TOTAL_BYTES
+            ):
+                kept: list[bytes] = []
+                files[entry.name] = hash_chunks(chunks, kept, budget, limits.max_file_bytes, where)
+                pending[entry.name] = b"".join(kept)
+                in_memory += entry.size
+                continue
             out = create_private(staging, entry.name.split("/"))
             try:
-                chunks = _member_chunks(handle, entry, where)
                 files[entry.name] = copy_hashed(chunks, out, budget, limits.max_file_bytes, where)
             finally:
                 os.close(out)

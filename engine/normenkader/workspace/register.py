@@ -380,12 +380,10 @@ class Sealed:
 def seal_entry(entry: Entry, bagging_date: date | None = None) -> Sealed:
     """The sealed zip of an entry's bundle, byte-identical to what ``seal_bundle`` makes of
     the same two files on the same day (same tag files, same member order and headers)."""
-    from .. import __version__
-    from ..asof import today
-    from ..evidence.bag import MANIFEST, PAYLOAD, TAGMANIFEST, encode_path
+    from ..evidence.bag import PAYLOAD
     from ..evidence.bundle import bundle_digest
     from ..evidence.ingest import FileRecord
-    from ..evidence.seal import _zip_info
+    from ..evidence.seal import _zip_info, tag_files
 
     payload = {"bundle.yaml": entry.manifest, EVIDENCE_PATH: entry.evidence}
     records = {
@@ -394,26 +392,7 @@ def seal_entry(entry: Entry, bagging_date: date | None = None) -> Sealed:
     }
     digest = bundle_digest(records)
     total = sum(r.size for r in records.values())
-    day = bagging_date or today()  # as seal writes it
-    head = entry.head
-    organisation = " ".join(str(head.get("organisation", "")).split())
-    bag_info = (
-        f"Bag-Software-Agent: normenkader {__version__}\n"
-        f"Bagging-Date: {day.isoformat()}\n"
-        f"External-Identifier: {entry.bundle_id}\n"
-        f"Source-Organization: {organisation}\n"
-        f"Bundle-Digest: {digest}\n"
-        f"Payload-Oxum: {total}.{len(records)}\n"
-    ).encode()
-    bagit = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
-    manifest = "".join(
-        f"{record.sha256}  {encode_path(PAYLOAD + path)}\n"
-        for path, record in sorted(records.items())
-    ).encode("utf-8")
-    tags = {"bagit.txt": bagit, "bag-info.txt": bag_info, MANIFEST: manifest}
-    tags[TAGMANIFEST] = "".join(
-        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(tags.items())
-    ).encode()
+    tags = tag_files(entry.bundle_id, entry.head.get("organisation"), digest, records, bagging_date)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", allowZip64=True) as archive:
         for name in sorted(tags):

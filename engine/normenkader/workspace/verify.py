@@ -4,7 +4,7 @@ names (sealed bundles, results, judgement files) against the digest recorded for
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .ledger import Entry, Problem, verify
 
@@ -80,21 +80,33 @@ def check_body(workspace: Workspace, entry: Entry) -> str | None:
     return None
 
 
-def _judgement_problem(workspace: Workspace, entry: Entry) -> str | None:
-    from ..audit.assessments import CODE, JUDGEMENT_PREDICATE
+def signed_record_problem(
+    workspace: Workspace, entry: Entry, what: str, code: str, predicate: str
+) -> tuple[Any, str | None]:
+    """The entry's embedded signed record (a DSSE envelope of ``predicate``) and why it does
+    not hold: not a valid record, or not signed by the entry's actor (None: it holds)."""
     from ..audit.signed_records import check_signatures, parse_envelope
     from ..errors import InputError
 
     try:
-        envelope = parse_envelope(entry.body.get("envelope"), "ledger", CODE, JUDGEMENT_PREDICATE)
+        envelope = parse_envelope(entry.body.get("envelope"), "ledger", code, predicate)
     except InputError as exc:
-        return f"the judgement record is not valid ({exc.message})"
+        return None, f"the {what} record is not valid ({exc.message})"
     signers = check_signatures(envelope, workspace.trusted)
     if signers.failed or signers.key(entry.row.keyid) is None:
-        return "the judgement record is not signed by the entry's actor"
-    if envelope.predicate.get("assessor_keyid") != entry.row.keyid:
+        return envelope, f"the {what} record is not signed by the entry's actor"
+    return envelope, None
+
+
+def _judgement_problem(workspace: Workspace, entry: Entry) -> str | None:
+    from ..audit.assessments import CODE, JUDGEMENT_PREDICATE
+
+    envelope, problem = signed_record_problem(
+        workspace, entry, "judgement", CODE, JUDGEMENT_PREDICATE
+    )
+    if problem is None and envelope.predicate.get("assessor_keyid") != entry.row.keyid:
         return "the judgement's assessor is not the entry's actor"
-    return None
+    return problem
 
 
 def verify_workspace(workspace: Workspace) -> Verdict:

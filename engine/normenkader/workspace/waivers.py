@@ -101,14 +101,7 @@ def waivers_file(workspace: Workspace, entries: list[Entry]) -> str | None:
 def waiver_problem(workspace: Workspace, entry: Entry) -> str | None:
     """Why a ``waiver`` entry does not hold (None: it does): its record must be a valid
     signed waiver that the entry's actor signed."""
-    from ..audit.signed_records import check_signatures, parse_envelope
     from ..audit.waivers import CODE, WAIVER_PREDICATE
+    from .verify import signed_record_problem
 
-    try:
-        envelope = parse_envelope(entry.body.get("envelope"), "ledger", CODE, WAIVER_PREDICATE)
-    except InputError as exc:
-        return f"the waiver record is not valid ({exc.message})"
-    signers = check_signatures(envelope, workspace.trusted)
-    if signers.failed or signers.key(entry.row.keyid) is None:
-        return "the waiver record is not signed by the entry's actor"
-    return None
+    return signed_record_problem(workspace, entry, "waiver", CODE, WAIVER_PREDICATE)[1]
