@@ -10,6 +10,7 @@ schema is on this machine).
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -32,7 +33,11 @@ from normenkader.workspace.run import run_all
 from normenkader.workspace.verify import verify_workspace
 from normenkader.workspace.workspace import Workspace, init_workspace
 
-SCHEMA = Path("/work/shared/reference/algoritmeregister/publicatiestandaard-v1.0.0.schema.json")
+#: ../shared next to the repository (NORMENKADER_SHARED overrides it), reference data only
+SHARED = Path(
+    os.environ.get("NORMENKADER_SHARED") or Path(__file__).resolve().parents[2] / "shared"
+)
+SCHEMA = SHARED / "reference" / "algoritmeregister" / "publicatiestandaard-v1.0.0.schema.json"
 ENTRIES = 1000
 TR_NORMS = ("NK.TR.01", "NK.TR.02", "NK.TR.03", "NK.TR.04", "NK.TR.05")
 
