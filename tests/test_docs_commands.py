@@ -486,8 +486,6 @@ def test_documented_paths_exist() -> None:
 
 _SPAN_COMMAND = re.compile(r"`(?:normenkader )?([a-z][a-z-]*(?: [a-z][a-z-]*){0,2})((?: [^`]*)?)`")
 _PIP_SPAN = re.compile(r"`pip install ([^`]+)`")
-#: docs whose pip lines another engineer fixes (docs/error-codes.md: `normenkader[xlsx]`)
-PIP_PENDING = {"docs/error-codes.md"}
 
 
 def _cli_help(words: list[str]) -> str:
@@ -564,8 +562,6 @@ def test_install_lines_in_the_text_work_from_a_clone() -> None:
     wrong = []
     for doc in DOCS:
         name = doc.relative_to(ROOT).as_posix()
-        if name in PIP_PENDING:
-            continue
         for number, line in _prose_lines(doc):
             for match in _PIP_SPAN.finditer(line):
                 targets = [w for w in shlex.split(match.group(1)) if not w.startswith("-")]

@@ -305,10 +305,11 @@ def render_csv(status: dict[str, Any], lang: str = "en") -> str:
 
 def render_xlsx(status: dict[str, Any], lang: str = "en") -> bytes:
     try:
-        from openpyxl import Workbook  # optional extra: pip install 'normenkader[xlsx]'
+        from openpyxl import Workbook  # optional extra: xlsx
     except ImportError:
         raise InputError(
-            "XLSX_UNAVAILABLE", "--format xlsx needs openpyxl (pip install 'normenkader[xlsx]')"
+            "XLSX_UNAVAILABLE",
+            "--format xlsx needs openpyxl (the xlsx extra: pip install '.[xlsx]' from a clone)",
         ) from None
     book = Workbook()
     sheet = book.active

@@ -74,7 +74,8 @@ class PostgresStore:
         except ImportError:
             raise InputError(
                 "LEDGER_UNAVAILABLE",
-                "a PostgreSQL ledger needs psycopg 3: pip install 'normenkader[postgres]'",
+                "a PostgreSQL ledger needs psycopg 3 (the postgres extra: "
+                "pip install '.[postgres]' from a clone)",
                 redact(url),
             ) from None
         self._psycopg = psycopg
