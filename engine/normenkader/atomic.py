@@ -1,12 +1,15 @@
 """Atomic output: write to a temporary file in the target folder, fsync, then rename.
 
 An interrupted run never leaves a half-written report where a complete one is expected.
+An existing character device or FIFO (``-o /dev/null``) is written in place instead: a
+rename would replace the device node itself.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -30,8 +33,12 @@ def write_atomic(path: Path, data: bytes | str, *, public: bool = False) -> None
             raise InputError("OUTPUT_INVALID", "output folder does not exist", str(folder))
         if path.is_dir():
             raise InputError("OUTPUT_INVALID", "output is a folder; name a file", str(path))
+        kind = path.stat().st_mode if path.exists() else None
     except OSError as exc:  # a name too long for the file system, a loop of links
         raise unwritable(exc, path) from None
+    if kind is not None and not stat.S_ISREG(kind):
+        _write_special(path, payload, kind)  # never rename over /dev/null or a FIFO
+        return
     try:
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name[:80]}.", suffix=".tmp", dir=folder)
     except OSError as exc:
@@ -50,6 +57,27 @@ def write_atomic(path: Path, data: bytes | str, *, public: bool = False) -> None
         if isinstance(exc, OSError):
             raise unwritable(exc, path) from None
         raise
+
+
+def _write_special(path: Path, payload: bytes, kind: int) -> None:
+    """Write to an existing character device (``-o /dev/null``, a terminal) or a FIFO with
+    a reader, in place: renaming a file over it would replace the device node. Anything
+    else (a socket, a block device), and a FIFO nobody reads, is refused."""
+    if not (stat.S_ISCHR(kind) or stat.S_ISFIFO(kind)):
+        raise InputError("OUTPUT_INVALID", "output is not a regular file", str(path))
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:  # ENXIO: a FIFO without a reader
+        raise unwritable(exc, path) from None
+    try:
+        os.set_blocking(fd, True)
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(fd, view) :]
+    except OSError as exc:
+        raise unwritable(exc, path) from None
+    finally:
+        os.close(fd)
 
 
 def unwritable(exc: OSError, path: Path) -> InputError:
