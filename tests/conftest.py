@@ -51,6 +51,22 @@ def run_cli(
     return Run(completed.returncode, completed.stdout, completed.stderr)
 
 
+def keygen_entry(
+    folder: Path, name: str, organisation: str, *roles: str, person: str | None = None
+) -> tuple[Path, dict[str, object]]:
+    """A key pair made by the real `normenkader keygen` (valid from 2026-01-01): the private
+    key's path and the trusted-keys entry it prints."""
+    args: list[str | Path] = ["keygen", folder / name, "--organisation", organisation]
+    if person:
+        args += ["--person", person]
+    for role in roles:
+        args += ["--role", role]
+    made = run_cli(*args, "--valid-from", "2026-01-01")
+    assert made.code == 0, made.stderr
+    lines = [line for line in made.stdout.splitlines() if not line.startswith("#")]
+    return folder / f"{name}.key", dict(yaml.safe_load("\n".join(lines))[0])
+
+
 @pytest.fixture
 def bundle(tmp_path: Path) -> Path:
     """A writable copy of the engine test bundle."""

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import AS_OF, ENGINE_BUNDLE, ENGINE_NORMS, EXAMPLES, ROOT, Run, run_cli
+from conftest import AS_OF, ENGINE_BUNDLE, ENGINE_NORMS, EXAMPLES, ROOT, Run, keygen_entry, run_cli
 
 SCHEMA = ROOT / "evidence" / "schemas" / "audit-status.schema.json"
 EXAMPLE_NAMES = ("compliant", "fsv", "selectie-bias", "toeslagen")
@@ -43,21 +43,10 @@ def make_keys(folder: Path) -> Keys:
     folder.mkdir(parents=True, exist_ok=True)
     entries = []
     for role in ("supervisor", "assessor", "waiver-approver", "waiver-author"):
-        made = run_cli(
-            "keygen",
-            folder / role,
-            "--organisation",
-            "Gemeente Voorbeeldstad" if role == "waiver-author" else "Algemene Rekenkamer",
-            "--person",
-            f"Person {role}",
-            "--role",
-            role,
-            "--valid-from",
-            "2026-01-01",
+        organisation = (
+            "Gemeente Voorbeeldstad" if role == "waiver-author" else "Algemene Rekenkamer"
         )
-        assert made.code == 0, made.stderr
-        lines = [line for line in made.stdout.splitlines() if not line.startswith("#")]
-        entries.append(yaml.safe_load("\n".join(lines))[0])
+        entries.append(keygen_entry(folder, role, organisation, role, person=f"Person {role}")[1])
     trusted = folder / "trusted-keys.yaml"
     trusted.write_text(yaml.safe_dump({"keys": entries}), "utf-8")
     return Keys(folder, trusted)
@@ -221,36 +210,27 @@ def test_review_queue_and_judge_roles(examples_workspace: Path, keys: Keys) -> N
         i["norm"] == "NK.DISC.13" and i["bundle"] == "gm9999-ex-compliant-2026-001" for i in items
     )
     assert all(set(i) >= {"bundle", "digest", "norm", "prompt", "evidence"} for i in items)
+
     # a supervisor's key may not judge; an unknown bundle is named
-    refused = audit(
-        "judge",
-        examples_workspace,
-        "--bundle",
-        "gm9999-ex-compliant-2026-001",
-        "--norm",
-        "NK.AIA.27",
-        "--verdict",
-        "pass",
-        "--reason",
-        "x",
-        "--key",
-        keys.key("supervisor"),
-    )
+    def judge(bundle: str, key: str) -> Run:
+        return audit(
+            "judge",
+            examples_workspace,
+            "--bundle",
+            bundle,
+            "--norm",
+            "NK.AIA.27",
+            "--verdict",
+            "pass",
+            "--reason",
+            "x",
+            "--key",
+            keys.key(key),
+        )
+
+    refused = judge("gm9999-ex-compliant-2026-001", "supervisor")
     assert refused.code == 3 and "error ROLE_NOT_ALLOWED" in refused.stderr
-    unknown = audit(
-        "judge",
-        examples_workspace,
-        "--bundle",
-        "no-such-bundle",
-        "--norm",
-        "NK.AIA.27",
-        "--verdict",
-        "pass",
-        "--reason",
-        "x",
-        "--key",
-        keys.key("assessor"),
-    )
+    unknown = judge("no-such-bundle", "assessor")
     assert unknown.code == 3 and "error BUNDLE_UNKNOWN" in unknown.stderr
     assert audit("ledger", "verify", examples_workspace).code == 0
 

@@ -424,23 +424,9 @@ def test_redact() -> None:
 
 
 def _keygen(folder: Path, name: str, role: str) -> tuple[Path, dict[str, object]]:
-    import yaml
+    from conftest import keygen_entry
 
-    from conftest import run_cli
-
-    made = run_cli(
-        "keygen",
-        folder / name,
-        "--organisation",
-        "Rekenkamer",
-        "--role",
-        role,
-        "--valid-from",
-        "2026-01-01",
-    )
-    assert made.code == 0, made.stderr
-    lines = [line for line in made.stdout.splitlines() if not line.startswith("#")]
-    return folder / f"{name}.key", dict(yaml.safe_load("\n".join(lines))[0])
+    return keygen_entry(folder, name, "Rekenkamer", role)
 
 
 def test_workspace_on_a_postgres_ledger(url: str, tmp_path: Path) -> None:
